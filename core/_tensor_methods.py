@@ -1,0 +1,117 @@
+"""Tensor methods that are conveniences over ops (``t.float()``, ``t.T``, ``t.new_zeros`` ...).
+
+Ops themselves are bound from the registry; nothing here computes on arrays directly.
+"""
+
+from . import dtypes as _dt
+from .ops import conversion, creation, shape
+
+
+def _cast_method(dtype, name):
+    def cast(self, memory_format=None):
+        return conversion.astype(self, dtype)
+
+    cast.__name__ = cast.__qualname__ = name
+    cast.__doc__ = f"``self.to({dtype!r})``."
+    return cast
+
+
+def _new(create, name):
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        return create(*size, dtype=dtype or self._dtype, requires_grad=requires_grad,
+                      _backend=self._backend)
+
+    new.__name__ = new.__qualname__ = name
+    new.__doc__ = f"A new tensor of the given size from :func:`{create.__name__}`, with this " \
+                  f"tensor's dtype and backend unless given."
+    return new
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding `data`, with this tensor's dtype and backend unless given."""
+    return creation.tensor(data, dtype=dtype or self._dtype, requires_grad=requires_grad,
+                           _backend=self._backend)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return creation.full(size, fill_value, dtype=dtype or self._dtype, requires_grad=requires_grad,
+                         _backend=self._backend)
+
+
+def _T(self):
+    n = self.dim()
+    if n > 2:
+        raise RuntimeError(f"The use of `x.T` on tensors of dimension other than 2 to reverse "
+                           f"their shape is not supported. (got {n} dims)")
+    return shape.permute(self, tuple(range(n))[::-1])
+
+
+def _mT(self):
+    if self.dim() < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{self.dim()}-D tensor.")
+    return shape.transpose(self, -2, -1)
+
+
+def t(self):
+    """The transpose of a matrix (a 0-d or 1-d tensor is returned as is)."""
+    if self.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+    return shape.transpose(self, 0, 1) if self.dim() == 2 else self
+
+
+def type_(self, dtype=None):
+    """With no argument, the legacy type name ('torch.FloatTensor'); else ``self.to(dtype)``."""
+    if dtype is None:
+        return self._type_name()
+    return conversion.astype(self, dtype)
+
+
+def contiguous(self, memory_format=None):
+    """ember's arrays are always usable as they are; returns self."""
+    return self
+
+
+def is_contiguous(self, memory_format=None):
+    return True
+
+
+def cpu(self):
+    return conversion.to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking=False):
+    return conversion.to(self, "cuda" if device is None else
+                         (f"cuda:{device}" if isinstance(device, int) else device))
+
+
+def view_as(self, other):
+    return shape.view(self, other.shape)
+
+
+def expand_as(self, other):
+    return shape.expand(self, other.shape)
+
+
+def install(cls):
+    cls.to = conversion.to
+    for name, dt in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16),
+                     ("bfloat16", _dt.bfloat16), ("long", _dt.int64), ("int", _dt.int32),
+                     ("short", _dt.int16), ("char", _dt.int8), ("byte", _dt.uint8),
+                     ("bool", _dt.bool), ("cfloat", _dt.complex64), ("cdouble", _dt.complex128)):
+        setattr(cls, name, _cast_method(dt, name))
+    cls.new_zeros = _new(creation.zeros, "new_zeros")
+    cls.new_ones = _new(creation.ones, "new_ones")
+    cls.new_empty = _new(creation.empty, "new_empty")
+    cls.new_tensor = new_tensor
+    cls.new_full = new_full
+    cls.T = property(_T)
+    cls.mT = property(_mT)
+    cls.t = t
+    cls.type = type_
+    cls.contiguous = contiguous
+    cls.is_contiguous = is_contiguous
+    cls.cpu = cpu
+    cls.cuda = cuda
+    cls.view_as = view_as
+    cls.expand_as = expand_as

@@ -1,0 +1,79 @@
+"""The backend plugin contract.
+
+A backend is a Python module named by an entry point in the group ``ember.backends``; the entry
+point's name is the backend's name. The module implements some of the hooks below, each marked
+with ``ember.hookimpl``. ember imports the module only when the backend is first used, and calls
+each hook once, when it loads the backend.
+
+Only ``ember_backend_kernels`` and ``ember_backend_dtypes`` are required. A hook may be
+given new keyword arguments in a later version of ember; pluggy passes an implementation only the
+arguments it names, so a backend written today keeps working.
+
+Raw arrays: a kernel takes and returns the backend's own arrays. Every raw array must expose
+``.shape`` (a tuple of ints). Kernels never see ember Tensors, autograd or dtype promotion:
+ember casts inputs to the computation dtype first and expects the result in the documented
+dtype. Where a kernel documents a Python scalar argument, it receives a plain ``int``, ``float``,
+``bool`` or ``complex`` and must treat it as weak (it never changes the result dtype).
+
+The kernel names and signatures are listed, with one line each, by ``ember.ops.kernel_signatures()``
+and checked by the conformance suite.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("ember")
+hookimpl = pluggy.HookimplMarker("ember")
+
+
+@hookspec(firstresult=True)
+def ember_backend_kernels():
+    """Return a dict mapping kernel names to plain functions on raw arrays.
+
+    Every *primitive* op of the registry must have a kernel. A backend may also give a kernel for a
+    *composite* op, which then replaces core's decomposition (and core still differentiates it
+    with the op's own derivative). Unknown names are an error: they would never be called.
+    """
+
+
+@hookspec(firstresult=True)
+def ember_backend_dtypes():
+    """Return a dict mapping ember dtype names ('float32', 'int64', ...) to native dtypes.
+
+    A dtype left out is not supported by the backend; creating a tensor of it raises TypeError.
+    """
+
+
+@hookspec(firstresult=True)
+def ember_backend_info():
+    """Return a dict describing the backend (all keys optional):
+
+    - ``library``: the array library's name (e.g. ``"numpy"``);
+    - ``version``: its version string;
+    - ``extra``: the pip extra that installs it (``pip install ember[extra]``);
+    - ``mutable``: True if kernels may write into arrays in place (NumPy, CuPy). False for
+      immutable arrays (JAX): ember then emulates in-place ops by rebinding a tensor's array;
+    - ``shares_numpy_memory``: True if ``from_numpy`` / ``to_numpy`` share memory with NumPy;
+    - ``dlpack``: True if raw arrays support ``__dlpack__``.
+    """
+
+
+@hookspec(firstresult=True)
+def ember_backend_available():
+    """Return None if the backend can run here, or a string saying why not ("no CUDA device").
+
+    Called once, when the backend is first used or listed. It must not raise: an exception here
+    marks the backend as broken.
+    """
+
+
+@hookspec(firstresult=True)
+def ember_backend_devices():
+    """Return the device names this backend can place arrays on, e.g. ``["cpu"]`` or
+    ``["cuda:0", "cuda:1"]``. The first is the default device."""
+
+
+@hookspec(firstresult=True)
+def ember_backend_expected_failures():
+    """Return a dict ``{"op_name" or "op_name[check]": "reason"}`` of conformance checks this
+    backend is known to fail. The suite reports them as expected failures, and reports an entry
+    that passes as stale."""

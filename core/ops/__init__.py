@@ -1,0 +1,41 @@
+"""The op registry and the ops themselves, one module per kind.
+
+``REGISTRY`` maps each op name to its ``OpDef``; ``bind()`` turns the entries into ember's
+public functions, Tensor methods, in-place variants and operators.
+"""
+
+from . import (conversion, creation, elementwise, indexing, linalg, random, reduction,  # noqa: F401
+               shape)
+from .inplace import make_inplace
+from .registry import REGISTRY, OpDef, defop, kernel_signatures  # noqa: F401
+
+# how each Python operator calls an op's front end
+_REFLECTED = {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__", "__rmatmul__"}
+_INPLACE = {"__iadd__", "__isub__", "__imul__", "__itruediv__", "__ipow__"}
+
+
+def _reflected(front, name):
+    def op(self, other):
+        return front(other, self)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+def bind(namespace, tensor_cls):
+    """Put every op on `namespace` (the ember module) and `tensor_cls` (Tensor)."""
+    for op in REGISTRY.values():
+        front = op.front
+        if op.function:
+            namespace[op.function] = front
+        if op.method:
+            setattr(tensor_cls, op.method, front)
+        if op.inplace:
+            setattr(tensor_cls, op.inplace, make_inplace(front, op.inplace))
+        for dunder in op.operators:
+            if dunder in _REFLECTED:
+                setattr(tensor_cls, dunder, _reflected(front, dunder))
+            elif dunder in _INPLACE:
+                setattr(tensor_cls, dunder, getattr(tensor_cls, op.inplace))
+            else:
+                setattr(tensor_cls, dunder, front)
