@@ -1,0 +1,53 @@
+"""``Frozen``: the backend's raw array, an immutable n-d array around a read-only NumPy array."""
+
+import numpy as np
+
+
+class Frozen:
+    """An n-d array that never changes after it is made.
+
+    ember needs only ``.shape`` from a raw array (``.dtype`` and ``.ndim`` are given too). There
+    are deliberately no operators and no ``__array__``: every computation goes through a kernel,
+    so a kernel that forgets to unwrap its inputs fails loudly instead of working by accident.
+    """
+
+    __slots__ = ("_a",)
+
+    def __init__(self, array):
+        a = np.asarray(array)
+        if a.flags.writeable:  # a fresh result of a NumPy call: lock it (no copy)
+            a = a.view()
+            a.flags.writeable = False
+        self._a = a
+
+    @classmethod
+    def copy_of(cls, array):
+        """A Frozen holding a private copy of `array` (used for data that the caller still holds)."""
+        return cls(np.array(array, copy=True))
+
+    @property
+    def shape(self):
+        return self._a.shape
+
+    @property
+    def dtype(self):
+        return self._a.dtype
+
+    @property
+    def ndim(self):
+        return self._a.ndim
+
+    def __repr__(self):
+        return f"Frozen({np.array2string(self._a, separator=', ')}, dtype={self._a.dtype})"
+
+
+def unwrap(x):
+    """The NumPy array inside `x`; tuples and lists (indices, lists of arrays) are unwrapped
+    item by item; anything else (a Python scalar, a shape, a dtype) is returned as it is."""
+    if isinstance(x, Frozen):
+        return x._a
+    if isinstance(x, tuple):
+        return tuple(unwrap(i) for i in x)
+    if isinstance(x, list):
+        return [unwrap(i) for i in x]
+    return x

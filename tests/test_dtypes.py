@@ -1,0 +1,73 @@
+"""dtype objects and PyTorch's promotion rules."""
+
+import pytest
+
+import ember
+from ember import dtypes
+
+ALL = dtypes.ALL_DTYPES
+
+
+def test_dtype_repr_uses_module_prefix():
+    assert repr(ember.float32) == "ember.float32"
+    assert repr(ember.int8) == "ember.int8"
+
+
+def test_aliases_are_the_same_objects():
+    assert ember.float is ember.float32 and ember.double is ember.float64
+    assert ember.long is ember.int64 and ember.int is ember.int32 and ember.half is ember.float16
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    ("uint8", "int8", "int16"), ("bool", "int32", "int32"), ("int64", "float16", "float16"),
+    ("float16", "bfloat16", "float32"), ("float32", "float64", "float64"),
+    ("complex64", "float64", "complex128"), ("uint8", "int64", "int64"),
+])
+def test_promote_types_matches_pytorch(a, b, expected):
+    got = ember.promote_types(getattr(ember, a), getattr(ember, b))
+    assert got is getattr(ember, expected)
+    assert ember.promote_types(getattr(ember, b), getattr(ember, a)) is got
+
+
+def test_promotion_table_against_pytorch(torch):
+    for a in ALL:
+        for b in ALL:
+            want = torch.promote_types(getattr(torch, a.name), getattr(torch, b.name))
+            assert ember.promote_types(a, b).name == str(want).split(".")[1], (a, b)
+
+
+def test_python_scalars_are_weak(backend):
+    t = ember.tensor([1, 2, 3], dtype=ember.int32)
+    assert (t + 1).dtype is ember.int32
+    assert (t * 2.5).dtype is ember.float32
+    assert (ember.tensor([1.0], dtype=ember.float16) * 3.0).dtype is ember.float16
+
+
+def test_zero_dim_tensors_rank_below_dimensioned(backend):
+    t = ember.tensor([1, 2], dtype=ember.int32)
+    assert (t + ember.tensor(5)).dtype is ember.int32
+    assert (t + ember.tensor(1.5, dtype=ember.float64)).dtype is ember.float64
+    f = ember.tensor([1.0], dtype=ember.float32)
+    assert (f + ember.tensor(2.0, dtype=ember.float64)).dtype is ember.float32
+
+
+def test_integer_division_gives_default_float(backend):
+    q = ember.tensor([1, 2]) / 2
+    assert q.dtype is ember.float32
+    assert q.tolist() == [0.5, 1.0]
+
+
+def test_integer_sum_gives_int64(backend):
+    assert ember.tensor([1, 2], dtype=ember.int8).sum().dtype is ember.int64
+    assert ember.tensor([True, True]).sum().item() == 2
+
+
+def test_set_default_dtype_changes_inference():
+    try:
+        ember.set_default_dtype(ember.float64)
+        assert ember.tensor(1.0).dtype is ember.float64
+        assert ember.tensor([1, 2]).dtype is ember.int64
+    finally:
+        ember.set_default_dtype(ember.float32)
+    with pytest.raises(TypeError):
+        ember.set_default_dtype(ember.int32)
