@@ -1,0 +1,86 @@
+"""The JAX backend's plugin hooks (see ``ember.hookspecs`` for the contract).
+
+jax is imported inside the hooks, never at module level, so that ``import ember`` does not import
+it. When the backend loads it sets ``jax_enable_x64``: a process-wide JAX option, so the user's
+own JAX code in the same process also gets 64-bit defaults from then on.
+"""
+
+import ember
+
+DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32",
+          "float64", "complex64", "complex128")
+
+_NOT_INSTALLED = "jax is not installed (pip install 'ember[jax]')"
+
+
+def _try_import():
+    """The jax module, or None if it cannot be imported."""
+    try:
+        import jax
+    except Exception:  # noqa: BLE001 - a broken install is reported as unavailable
+        return None
+    return jax
+
+
+def _jax():
+    """The jax module with 64-bit types enabled (ember's int64/float64 need them)."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+@ember.hookimpl
+def ember_backend_info():
+    jax = _try_import()
+    return {"library": "jax", "version": getattr(jax, "__version__", None), "extra": "jax",
+            "mutable": False, "shares_numpy_memory": False, "dlpack": True}
+
+
+@ember.hookimpl
+def ember_backend_available():
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        return _NOT_INSTALLED
+    except Exception as exc:  # noqa: BLE001 - this hook must not raise
+        return f"jax could not be imported: {type(exc).__name__}: {exc}"
+    return None
+
+
+@ember.hookimpl
+def ember_backend_dtypes():
+    _jax()
+    import jax.numpy as jnp
+
+    return {name: jnp.dtype(name) for name in DTYPES}
+
+
+@ember.hookimpl
+def ember_backend_kernels():
+    from .kernels import make_kernels
+
+    _jax()
+    return make_kernels()
+
+
+@ember.hookimpl
+def ember_backend_devices():
+    """JAX's default devices as ember names: "cpu" for CPUs, "cuda:N" for GPUs."""
+    names = []
+    index = {}
+    for d in _jax().devices():
+        if d.platform == "cpu":
+            name = "cpu"
+        else:
+            kind = "cuda" if d.platform in ("gpu", "cuda", "rocm") else d.platform
+            name = f"{kind}:{index.setdefault(kind, 0)}"
+            index[kind] += 1
+        if name not in names:
+            names.append(name)
+    return names or ["cpu"]
+
+
+@ember.hookimpl
+def ember_backend_expected_failures():
+    return {}
