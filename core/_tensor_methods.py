@@ -4,7 +4,7 @@ Ops themselves are bound from the registry; nothing here computes on arrays dire
 """
 
 from . import dtypes as _dt
-from .ops import conversion, creation, shape
+from .ops import conversion, creation, elementwise, shape
 
 
 def _cast_method(dtype, name):
@@ -93,8 +93,46 @@ def expand_as(self, other):
     return shape.expand(self, other.shape)
 
 
+def where(self, condition, other):
+    """``where(condition, self, other)``: PyTorch's method takes self as the input."""
+    return elementwise.where(condition, self, other)
+
+
+def fill_(self, value):
+    """Fill with `value`, in place."""
+    return conversion.copy_(self, creation.full(self.shape, value.item() if hasattr(value, "item")
+                                                else value, dtype=self._dtype,
+                                                _backend=self._backend))
+
+
+def zero_(self):
+    """Fill with zeros, in place."""
+    return fill_(self, 0)
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    """Fill with uniform random numbers in [a, b), in place."""
+    from .ops.random import rand
+
+    r = rand(self.shape, dtype=self._dtype, generator=generator, _backend=self._backend)
+    return conversion.copy_(self, r * (b - a) + a)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    """Fill with normal random numbers, in place."""
+    from .ops.random import randn
+
+    r = randn(self.shape, dtype=self._dtype, generator=generator, _backend=self._backend)
+    return conversion.copy_(self, r * std + mean)
+
+
 def install(cls):
+    cls.uniform_ = uniform_
+    cls.normal_ = normal_
+    cls.fill_ = fill_
+    cls.zero_ = zero_
     cls.to = conversion.to
+    cls.where = where
     for name, dt in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16),
                      ("bfloat16", _dt.bfloat16), ("long", _dt.int64), ("int", _dt.int32),
                      ("short", _dt.int16), ("char", _dt.int8), ("byte", _dt.uint8),

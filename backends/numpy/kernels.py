@@ -43,9 +43,14 @@ def make_kernels(xp, mutable=True):
         return xp.eye(n, m, dtype=dtype)
 
     def sigmoid(a):
+        if a.dtype.kind == "c":
+            return 1 / (1 + xp.exp(-a))
         # 1 / (1 + e^-a) for a >= 0 and e^a / (1 + e^a) below, so neither side overflows
         e = xp.exp(-xp.abs(a))
         return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+    def sign(a):
+        return a.copy() if a.dtype == xp.bool_ else xp.sign(a)
 
     def relu(a):
         return xp.maximum(a, 0) if a.dtype != xp.bool_ else a
@@ -91,14 +96,21 @@ def make_kernels(xp, mutable=True):
             xp.random.default_rng(seed)
 
     def rand(state, shape, dtype):
-        if xp.dtype(dtype).kind == "c":
+        dtype = xp.dtype(dtype)
+        if dtype in (xp.float32, xp.float64):
+            return state.random(shape, dtype=dtype)
+        if dtype.kind == "c":
             return (state.random(shape) + 1j * state.random(shape)).astype(dtype)
-        return state.random(shape, dtype=dtype) if xp.dtype(dtype) in (xp.float32, xp.float64) \
-            else state.random(shape).astype(dtype)
+        # rounding to a narrow float can reach 1.0: keep [0, 1) by clipping below it
+        below_one = xp.nextafter(xp.array(1, dtype), xp.array(0, dtype))
+        return xp.minimum(state.random(shape).astype(dtype), below_one)
 
     def randn(state, shape, dtype):
         if xp.dtype(dtype) in (xp.float32, xp.float64):
             return state.standard_normal(shape, dtype=dtype)
+        if xp.dtype(dtype).kind == "c":  # real and imaginary parts each of variance 1/2
+            return ((state.standard_normal(shape) + 1j * state.standard_normal(shape))
+                    / 2 ** 0.5).astype(dtype)
         return state.standard_normal(shape).astype(dtype)
 
     def randint(state, low, high, shape, dtype):
@@ -117,7 +129,7 @@ def make_kernels(xp, mutable=True):
         # elementwise
         "add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide,
         "pow": xp.power, "neg": xp.negative, "exp": xp.exp, "log": xp.log, "sqrt": xp.sqrt,
-        "abs": xp.abs, "sign": xp.sign, "tanh": xp.tanh, "sigmoid": sigmoid, "relu": relu,
+        "abs": xp.abs, "sign": sign, "tanh": xp.tanh, "sigmoid": sigmoid, "relu": relu,
         "maximum": xp.maximum, "minimum": xp.minimum, "where": where,
         "eq": xp.equal, "ne": xp.not_equal, "lt": xp.less, "le": xp.less_equal,
         "gt": xp.greater, "ge": xp.greater_equal,

@@ -2,11 +2,12 @@
 
 from .. import tensor as _tensor
 from .engine import run_backward
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph import Node
 from .mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "Node"]
+           "is_grad_enabled", "Node", "gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 def _as_tuple(x):

@@ -1,6 +1,7 @@
 """Conversion ops: dtype casts (``to``), clone, copy_ (assign), and the NumPy boundary."""
 
 from .. import backends as _backends
+from .. import views
 from ._common import Tensor, _dt, _wrap, check_tensor, grad_mode, record
 from .inplace import commit
 from .registry import defop
@@ -59,6 +60,8 @@ def copy_(self, src, non_blocking=False):
     if not (grad_mode.enabled and (self._rg or value._rg)):
         self._data = self._backend.kernels["assign"](self._data, value._data)
         self._version += 1
+        if not self._backend.mutable:
+            views.written(self)
         return self
     if value.grad_fn is None:
         value = clone(value)

@@ -37,7 +37,9 @@ def host_array(data):
         return arr, dt
     if isinstance(data, Tensor):
         return data._backend.kernels["to_numpy"](data._data), data._dtype
-    if isinstance(data, (str, bytes)) or data is None:
+    if data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
+    if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     _check_ragged(data, 0)
     try:

@@ -46,6 +46,8 @@ def _binary(op, a, b, float_result=False, compare=False):
                         f"{type(a).__name__} and {type(b).__name__}")
     if float_result and ct.category < _FLOAT:
         ct = _dt.get_default_dtype()
+        ra = None if isinstance(a, Tensor) else ra  # integer operands are cast to ct below
+        rb = None if isinstance(b, Tensor) else rb
     if ra is None or rb is None:
         kernels = be.kernels
         native = be.dtype_native(ct)
@@ -295,8 +297,11 @@ def sqrt(input):
        backward=lambda node, g: (mul(g, sign(node.saved_tensors[0])),), inplace=True,
        operators=("__abs__",))
 def abs(input):
-    """|input|."""
-    return _unary(abs.op, input)
+    """|input| (real for a complex input, as PyTorch)."""
+    out = _unary(abs.op, input)
+    if out._dtype.is_complex:  # the kernel returns the magnitudes, a real array
+        out._dtype = _dt.float32 if out._dtype is _dt.complex64 else _dt.float64
+    return out
 
 
 @defop("sign", "elementwise", "same", kernel="sign(a) -> array", grad_fn="SignBackward0",
@@ -304,8 +309,8 @@ def abs(input):
 def sign(input):
     """-1, 0 or 1 by the sign of each element."""
     if isinstance(input, Tensor) and input._dtype.is_complex:
-        raise RuntimeError("Unlike NumPy, torch.sign is not intended to support complex numbers. "
-                           "Please use torch.sgn instead.")
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
     return _unary(sign.op, input)
 
 
@@ -370,13 +375,12 @@ def _where_backward(node, g):
 
 @defop("where", "elementwise", "promote input and other",
        kernel="where(cond, a, b) -> array  (cond a bool array; a, b arrays or Python scalars)",
-       grad_fn="WhereBackward0", backward=_where_backward)
+       grad_fn="WhereBackward0", backward=_where_backward, method=False)
 def where(condition, input=None, other=None):
     """Elements of `input` where `condition` holds, else of `other` (broadcasting all three)."""
-    if input is None and other is None:
-        from . import indexing
-
-        return indexing.nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where(condition) with one argument (nonzero) is not supported yet; "
+                        "pass both input and other")
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): argument 'condition' must be Tensor, not "
                         f"{type(condition).__name__}")
@@ -414,8 +418,8 @@ def _where_dtype(a, b):
 
 
 def _raw_in(x, ct, native, be):
-    if not isinstance(x, Tensor):
-        return x
+    if not isinstance(x, Tensor):  # a 0-d array, so that the kernel's result has dtype ct
+        return be.kernels["full"]((), x, native)
     return x._data if x._dtype is ct else be.kernels["astype"](x._data, native)
 
 

@@ -2,6 +2,7 @@
 
 import builtins
 
+from .. import views
 from ._common import Tensor, _dt, _wrap, check_tensor, grad_mode, record
 from .registry import defop
 
@@ -33,13 +34,16 @@ def _raw_index(x, index):
             if item._backend is not be:
                 raise RuntimeError(f"indices are on the {item._backend.name} backend, but the "
                                    f"indexed tensor is on {be.name}")
+            raw = item._data
             if item._dtype is _dt.bool or item._dtype is _dt.uint8:
                 consumed += max(item.dim(), 1)
+                if item._dtype is _dt.uint8:  # a byte tensor is a mask, as in PyTorch
+                    raw = be.kernels["astype"](raw, be.dtype_native(_dt.bool))
             elif item._dtype.category == 1:
                 consumed += 1
             else:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(item._data)
+            out.append(raw)
         elif isinstance(item, (list, tuple)) or hasattr(item, "__array__"):
             from .creation import tensor as _tensor
 
@@ -87,6 +91,18 @@ def _check_int_bounds(index, shape):
             len(item.shape) > 1 else 1
 
 
+def _check_values_shape(be, raw, raw_index, vshape):
+    """PyTorch's RuntimeError for values that do not broadcast to the indexed shape (NumPy would
+    raise ValueError, and other backends something else)."""
+    if not vshape:
+        return
+    target = tuple(be.kernels["getitem"](raw, raw_index).shape)
+    lead = len(target) - len(vshape)
+    if lead < 0 or any(v not in (1, t) for v, t in zip(vshape, target[lead:])):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(vshape)} cannot be "
+                           f"broadcast to indexing result of shape {list(target)}")
+
+
 def _getitem_backward(node, g):
     shape, index = node.ctx
     from .creation import zeros
@@ -104,6 +120,8 @@ def getitem(input, index):
     raw_index = index if _is_raw(index) else _raw_index(input, index)
     out = _wrap(input._backend.kernels["getitem"](input._data, raw_index), input._backend,
                 input._dtype)
+    if not input._backend.mutable and not any(hasattr(i, "shape") for i in raw_index):
+        views.track(out, input, "getitem", (raw_index,))  # basic indexing gives a view
     if input._rg and grad_mode.enabled:
         record(getitem.op.node, out, (input,), (), (input._data.shape, raw_index))
     return out
@@ -142,6 +160,8 @@ def index_put(input, indices, values, accumulate=False, *, _raw=False):
         vshape = values._data.shape
     else:
         vraw, vshape = values, ()
+    if not _raw:
+        _check_values_shape(be, input._data, raw_index, vshape)
     out = _wrap(be.kernels["index_put"](input._data, raw_index, vraw, accumulate), be,
                 input._dtype)
     tracked = isinstance(values, Tensor) and values._rg
@@ -169,8 +189,11 @@ def setitem(input, index, value):
                                f"{be.name}")
         vraw = value._data if value._dtype is input._dtype else \
             be.kernels["astype"](value._data, be.dtype_native(input._dtype))
+        _check_values_shape(be, input._data, raw_index, value._data.shape)
     else:
         vraw = value
     input._data = be.kernels["setitem"](input._data, raw_index, vraw)
     input._version += 1
+    if not be.mutable:
+        views.written(input)
     return None

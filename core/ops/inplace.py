@@ -6,6 +6,7 @@ views and arrays from ``.numpy()`` see the change; on an immutable backend (JAX)
 rebound to the new array.
 """
 
+from .. import views
 from ..autograd.graph import grad_mode
 
 
@@ -29,6 +30,8 @@ def commit(self, out):
     be = self._backend
     self._data = be.kernels["assign"](self._data, out._data)
     self._version += 1
+    if not be.mutable:
+        views.written(self)
     if out.grad_fn is not None:
         self.grad_fn = out.grad_fn
         self._rg = True

@@ -23,7 +23,7 @@ class Generator:
     def manual_seed(self, seed):
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long long: seed {seed} is out of range")
+            raise ValueError(f"Overflow when unpacking long long: seed {seed} is out of range")
         self._seed = seed % (1 << 64)
         self._states.clear()
         return self
@@ -69,6 +69,10 @@ def _generator_state(be, seed):
 
 def _draw(kernel, args, size, generator, dtype, device, requires_grad, backend, fn):
     shape = as_shape(size, fn)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"{list(shape)}")
     be = backend if backend is not None else default_backend_for(device)
     state = (generator or default_generator).state_for(be)
     out = _wrap(be.kernels[kernel](state, *args, shape, be.dtype_native(dtype)), be, dtype)
@@ -80,7 +84,7 @@ def _draw(kernel, args, size, generator, dtype, device, requires_grad, backend, 
 def _float_dtype(dtype, fn):
     dtype = dtype or _dt.get_default_dtype()
     if not (dtype.is_floating_point or dtype.is_complex):
-        raise RuntimeError(f'"{fn}" not implemented for \'{dtype.name}\'')
+        raise NotImplementedError(f'"{fn}" not implemented for \'{dtype.name}\'')
     return dtype
 
 

@@ -28,6 +28,8 @@ def _reduce(op, input, dim, keepdim, out_dtype, node_index, fn):
     be = input._backend
     shape = input._data.shape
     dims = normalize_dims(dim, len(shape))
+    if not shape:
+        dims = ()  # a 0-d input: dim 0 (or -1) is valid and reduces over nothing
     raw = input._data
     if out_dtype is not input._dtype:
         raw = be.kernels["astype"](raw, be.dtype_native(out_dtype))
@@ -48,6 +50,7 @@ def _sum_backward(node, g):
        grad_fn=("SumBackward0", "SumBackward1"), backward=_sum_backward)
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """The sum over `dim` (an int, a tuple of ints, or None for all)."""
+    check_tensor(input, "input", "sum")
     if dtype is None:
         dtype = _dt.int64 if input._dtype.category <= _INT else input._dtype
     return _reduce(sum.op, input, dim, keepdim, dtype, 0 if dim is None else 1, "sum")
@@ -93,10 +96,16 @@ def _extreme_backward(node, g):
     return (E.where(mask, E.div(g, count), 0.0),)
 
 
-def _check_nonempty(input, dim, fn):
-    if input.numel() == 0 and dim is None:
-        raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0."
-                           " Specify the reduction dim with the 'dim' argument.")
+def _check_nonempty(input, dim, fn, error=RuntimeError):
+    check_tensor(input, "input", fn)
+    if input.numel() != 0:
+        return
+    if dim is None:
+        raise error(f"{fn}(): Expected reduction dim to be specified for input.numel() == 0. "
+                    "Specify the reduction dim with the 'dim' argument.")
+    for d in normalize_dims(dim, input.dim()):
+        if input.dim() and input._data.shape[d] == 0:
+            raise IndexError(f"{fn}(): Expected reduction dim {d} to have non-zero size.")
 
 
 @defop("amax", "reduction", "same", kernel="amax(a, dims, keepdim) -> array",
@@ -116,11 +125,12 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg(op, input, dim, keepdim, fn):
-    check_tensor(input, "input", fn)
-    _check_nonempty(input, dim, fn)
+    _check_nonempty(input, dim, fn, IndexError)
     be = input._backend
     if dim is not None:
         dim = _wrap_dim(dim, input.dim())
+        if input.dim() == 0:  # the one element is the answer: index 0
+            dim = None
     out = be.kernels[op.name](input._data, dim, keepdim)
     return _wrap(_as_int64(be, out), be, _dt.int64)
 
@@ -169,6 +179,8 @@ def _max_min_backward(node, g):
         return _extreme_backward(node, g)
     shape, dim, keepdim = node.ctx
     (indices,) = node.saved_tensors
+    if not shape:  # a 0-d input: its one element is the extreme
+        return (g,)
     if not keepdim:
         g = S.unsqueeze(g, dim)
         indices = S.unsqueeze(indices, dim)
@@ -179,6 +191,7 @@ def _max_min_backward(node, g):
 
 def _extreme_along(name, reduce_op, arg_op, input, dim, keepdim):
     dim = _wrap_dim(dim, input.dim())
+    _check_nonempty(input, dim, name)
     with _no_grad():
         values = reduce_op(input, dim, keepdim)
         indices = arg_op(input, dim, keepdim)

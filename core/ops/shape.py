@@ -1,13 +1,17 @@
 """Shape ops: reshape/view, flatten, transpose, permute, squeeze, unsqueeze, expand, cat, stack."""
 
+from .. import views
 from . import indexing as I
 from ._common import (Tensor, _dt, _wrap, _wrap_dim, as_shape, check_tensor, grad_mode, record,
                       same_backend)
 from .registry import defop
 
 
-def _finish(op, x, raw, ctx, node=None):
+def _finish(op, x, raw, ctx, node=None, view=None):
+    """Wrap `raw` as the op's result; `view` = (kernel, args) marks it as a view of `x`."""
     out = _wrap(raw, x._backend, x._dtype)
+    if view is not None and not x._backend.mutable:
+        views.track(out, x, *view)
     if x._rg and grad_mode.enabled and op.nodes:
         record(node or op.node, out, (x,), (), ctx)
     return out
@@ -46,8 +50,9 @@ def reshape(input, *shape):
     new = _infer_shape(as_shape(shape, "reshape"), input.numel())
     old = input._data.shape
     if new == old:
-        return _finish(reshape.op, input, input._data, old)
-    return _finish(reshape.op, input, input._backend.kernels["reshape"](input._data, new), old)
+        return _finish(reshape.op, input, input._data, old, view=("reshape", (new,)))
+    return _finish(reshape.op, input, input._backend.kernels["reshape"](input._data, new), old,
+                   view=("reshape", (new,)))
 
 
 @defop("view", "shape", "same", kernel="view(a, shape) -> array",
@@ -60,7 +65,7 @@ def view(input, *shape):
         raise NotImplementedError("view(dtype) is not supported yet")
     new = _infer_shape(as_shape(shape, "view"), input.numel())
     return _finish(view.op, input, input._backend.kernels["view"](input._data, new),
-                   input._data.shape)
+                   input._data.shape, view=("view", (new,)))
 
 
 @defop("flatten", "shape", "same", kernel="flatten(a, shape) -> array",
@@ -83,7 +88,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         new = shape[:s] + (n,) + shape[e + 1:]
     if new == shape:
         return input
-    return _finish(flatten.op, input, input._backend.kernels["flatten"](input._data, new), shape)
+    return _finish(flatten.op, input, input._backend.kernels["flatten"](input._data, new), shape,
+                   view=("flatten", (new,)))
 
 
 def _permute_backward(node, g):
@@ -108,7 +114,8 @@ def permute(input, *dims):
     dims = tuple(_wrap_dim(d, n) for d in dims)
     if len(set(dims)) != n:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return _finish(permute.op, input, input._backend.kernels["permute"](input._data, dims), dims)
+    return _finish(permute.op, input, input._backend.kernels["permute"](input._data, dims), dims,
+                   view=("permute", (dims,)))
 
 
 def _transpose_backward(node, g):
@@ -131,9 +138,10 @@ def transpose(input, dim0, dim1):
     n = input.dim()
     d0, d1 = _wrap_dim(dim0, n), _wrap_dim(dim1, n)
     if n < 2 or d0 == d1:
-        return _finish(transpose.op, input, input._data, (d0, d1))
+        return _finish(transpose.op, input, input._data, (d0, d1),
+                       view=("reshape", (input._data.shape,)))
     return _finish(transpose.op, input, input._backend.kernels["transpose"](input._data, d0, d1),
-                   (d0, d1))
+                   (d0, d1), view=("transpose", (d0, d1)))
 
 
 def _squeeze_backward(node, g):
@@ -155,7 +163,7 @@ def squeeze(input, dim=None):
     new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     raw = input._backend.kernels["squeeze"](input._data, new) if new != shape else input._data
     return _finish(squeeze.op, input, raw, shape,
-                   squeeze.op.nodes[0 if dim is None else 1])
+                   squeeze.op.nodes[0 if dim is None else 1], view=("squeeze", (new,)))
 
 
 @defop("unsqueeze", "shape", "same", kernel="unsqueeze(a, shape) -> array",
@@ -167,7 +175,8 @@ def unsqueeze(input, dim):
     shape = input._data.shape
     d = _wrap_dim(dim, len(shape) + 1)
     new = shape[:d] + (1,) + shape[d:]
-    return _finish(unsqueeze.op, input, input._backend.kernels["unsqueeze"](input._data, new), shape)
+    return _finish(unsqueeze.op, input, input._backend.kernels["unsqueeze"](input._data, new), shape,
+                   view=("unsqueeze", (new,)))
 
 
 def _expand_backward(node, g):
@@ -215,7 +224,8 @@ def _cat_inputs(tensors, fn):
         raise TypeError(f"{fn}(): argument 'tensors' must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{fn}(): expected a non-empty list of Tensors")
+        raise (ValueError if fn == "cat" else RuntimeError)(
+            f"{fn}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
@@ -233,6 +243,9 @@ def _cat_backward(node, g):
     dim, sizes = node.ctx
     grads, start = [], 0
     for size in sizes:
+        if size is None:  # a skipped legacy 1-d empty input
+            grads.append(None)
+            continue
         index = (slice(None),) * dim + (slice(start, start + size),)
         grads.append(I.getitem(g, index))
         start += size
@@ -258,10 +271,11 @@ def cat(tensors, dim=0):
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected "
                                    f"size {ref[j]} but got size {s[j]} for tensor number {i} in "
                                    f"the list.")
-    out = _wrap(be.kernels["cat"](raws, d), be, ct)
+    skipped = [r.shape == (0,) and len(ref) != 1 for r in raws]
+    out = _wrap(be.kernels["cat"]([r for r, s in zip(raws, skipped) if not s], d), be, ct)
     if grad_mode.enabled and any(t._rg for t in tensors):
-        record(cat.op.node, out, tuple(tensors), (), (d, tuple(r.shape[d] if r.ndim > d else 0
-                                                             for r in raws)))
+        record(cat.op.node, out, tuple(tensors), (), (d, tuple(None if s else r.shape[d]
+                                                             for r, s in zip(raws, skipped))))
     return out
 
 
