@@ -15,7 +15,8 @@ def info():
         if b.status == backends.AVAILABLE:
             state = f"available    {lib}; devices: {', '.join(b.devices)}"
         else:
-            state = f"{b.status:<12} {lib}; {b.reason}"
+            reason = "; ".join(ln.strip() for ln in str(b.reason).splitlines() if ln.strip())
+            state = f"{b.status:<12} {lib}; {reason}"  # one line per backend, even for long errors
         lines.append(f"  {name:<{width}}  {state}")
     try:
         default = ember.get_default_backend()
@@ -30,7 +31,13 @@ def main(argv=None):
     if not argv or argv[0] != "info":
         print("usage: python -m ember info", file=sys.stderr)
         return 2
-    print(info())
+    from ember.backends import PluginError
+
+    try:
+        print(info())
+    except PluginError as exc:  # EMBER_STRICT_PLUGINS=1 and a broken plugin
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -75,10 +75,11 @@ class Backend:
                     self.status, self.reason = BROKEN, f"{type(exc).__name__}: {exc}"
                     self.kernels = {}
                     self._loaded = True
-                    msg = f"ember backend {self.name!r} is broken and was skipped: {self.reason}"
                     if _strict():
-                        raise PluginError(msg + " (EMBER_STRICT_PLUGINS is set)") from exc
-                    warnings.warn(msg, EmberPluginWarning, stacklevel=3)
+                        raise PluginError(f"ember backend {self.name!r} is broken: {self.reason} "
+                                          f"(EMBER_STRICT_PLUGINS is set)") from exc
+                    warnings.warn(f"ember backend {self.name!r} is broken and was skipped: "
+                                  f"{self.reason}", EmberPluginWarning, stacklevel=3)
                 self._loaded = True
         return self
 
@@ -208,6 +209,13 @@ def installed():
     for b in found.values():
         b.load()
     return dict(found)
+
+
+def lookup(name):
+    """The installed Backend called `name`, loaded whatever its status, or None; only that
+    plugin is imported."""
+    b = _discover().get(name)
+    return b.load() if b is not None else None
 
 
 def get_backend(name):

@@ -14,6 +14,8 @@ class Frozen:
     __slots__ = ("_a",)
 
     def __init__(self, array):
+        """Wrap `array` without copying: only for arrays nobody else holds (a kernel's fresh
+        result). Data that the caller keeps goes through :meth:`copy_of`."""
         a = np.asarray(array)
         if a.flags.writeable:  # a fresh result of a NumPy call: lock it (no copy)
             a = a.view()
@@ -22,7 +24,7 @@ class Frozen:
 
     @classmethod
     def copy_of(cls, array):
-        """A Frozen holding a private copy of `array` (used for data that the caller still holds)."""
+        """A Frozen holding a private copy of `array` (for data that the caller still holds)."""
         return cls(np.array(array, copy=True))
 
     @property

@@ -22,6 +22,8 @@ def lift(fn):
 
 
 def _sigmoid(a):
+    if a.dtype.kind == "c":
+        return 1 / (1 + np.exp(-a))
     # 1 / (1 + e^-a) for a >= 0 and e^a / (1 + e^a) below, so neither side overflows
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
@@ -45,16 +47,21 @@ def _setitem(a, index, values):
 
 
 def _rand(state, shape, dtype):
-    if dtype.kind == "c":
-        return (state.random(shape) + 1j * state.random(shape)).astype(dtype)
     if dtype in (np.float32, np.float64):
         return state.random(shape, dtype=dtype)
-    return state.random(shape).astype(dtype)
+    if dtype.kind == "c":
+        return (state.random(shape) + 1j * state.random(shape)).astype(dtype)
+    # rounding to a narrow float (float16) can reach 1.0: clip to the largest value below it
+    below_one = np.nextafter(np.array(1, dtype), np.array(0, dtype))
+    return np.minimum(state.random(shape).astype(dtype), below_one)
 
 
 def _randn(state, shape, dtype):
     if dtype in (np.float32, np.float64):
         return state.standard_normal(shape, dtype=dtype)
+    if dtype.kind == "c":  # real and imaginary parts each of variance 1/2, as PyTorch
+        return ((state.standard_normal(shape) + 1j * state.standard_normal(shape))
+                / 2 ** 0.5).astype(dtype)
     return state.standard_normal(shape).astype(dtype)
 
 
@@ -86,7 +93,8 @@ KERNELS = {
     "add": lift(np.add), "sub": lift(np.subtract), "mul": lift(np.multiply),
     "div": lift(np.true_divide), "pow": lift(np.power), "neg": lift(np.negative),
     "exp": lift(np.exp), "log": lift(np.log), "sqrt": lift(np.sqrt), "abs": lift(np.abs),
-    "sign": lift(np.sign), "tanh": lift(np.tanh), "sigmoid": lift(_sigmoid),
+    "tanh": lift(np.tanh), "sigmoid": lift(_sigmoid),
+    "sign": lift(lambda a: a if a.dtype == np.bool_ else np.sign(a)),  # NumPy has no bool sign
     "relu": lift(lambda a: a if a.dtype == np.bool_ else np.maximum(a, 0)),
     "maximum": lift(np.maximum), "minimum": lift(np.minimum), "where": lift(np.where),
     "eq": lift(np.equal), "ne": lift(np.not_equal), "lt": lift(np.less),
