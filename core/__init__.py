@@ -49,6 +49,7 @@ class layout:
 strided = layout("strided")
 
 _ops.bind(globals(), Tensor)
+from . import nn, optim  # noqa: E402,F401
 from ._tensor_methods import install as _install  # noqa: E402
 
 _install(Tensor)

@@ -1,0 +1,5 @@
+"""``ember.optim``: optimizers with PyTorch's update rules."""
+
+from .adam import Adam, AdamW  # noqa: F401
+from .optimizer import Optimizer  # noqa: F401
+from .sgd import SGD  # noqa: F401
