@@ -53,7 +53,15 @@ def matmul(lib, n=1024):
         a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
         return lambda: a @ a
     a = lib.randn(n, n)
-    return lambda: a @ a
+
+    def step():
+        out = a @ a
+        ready = getattr(out._data, "block_until_ready", None)  # JAX dispatches asynchronously
+        if ready is not None:
+            ready()
+        return out
+
+    return step
 
 
 def import_time(module):

@@ -1156,6 +1156,10 @@ ENTRIES = {e.op: e for e in [
           lambda a: a if a.dtype == bool else np.sign(a), dtypes=REAL + BOOL,
           errors=lambda m: [E(NotImplementedError, m(2, dtype=ember.complex64))
                             .requires(ember.complex64), E(TypeError, "a")]),
+    Entry("sin", unary_samples(_any, [0.0, -inf, nan]), _quiet(np.sin), out=floating,
+          errors=_float_unary_errors),
+    Entry("cos", unary_samples(_any, [0.0, inf, nan]), _quiet(np.cos), out=floating,
+          errors=_float_unary_errors),
     Entry("tanh", unary_samples(_any, [-20.0, 20.0, inf]), _quiet(np.tanh), out=floating,
           errors=_float_unary_errors),
     Entry("sigmoid", unary_samples(_any, [-100.0, 100.0, -inf, inf]), _quiet(_sigmoid),

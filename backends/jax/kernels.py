@@ -254,6 +254,7 @@ def make_kernels():
         # elementwise
         "add": jnp.add, "sub": jnp.subtract, "mul": jnp.multiply, "div": jnp.true_divide,
         "pow": power, "neg": jnp.negative, "exp": jnp.exp, "log": jnp.log, "sqrt": jnp.sqrt,
+        "sin": jnp.sin, "cos": jnp.cos,
         "abs": jnp.abs, "sign": sign, "tanh": jnp.tanh, "sigmoid": sigmoid, "relu": relu,
         "maximum": jnp.maximum, "minimum": jnp.minimum, "where": where,
         "eq": jnp.equal, "ne": jnp.not_equal, "lt": jnp.less, "le": jnp.less_equal,

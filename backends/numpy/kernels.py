@@ -129,6 +129,7 @@ def make_kernels(xp, mutable=True):
         # elementwise
         "add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide,
         "pow": xp.power, "neg": xp.negative, "exp": xp.exp, "log": xp.log, "sqrt": xp.sqrt,
+        "sin": xp.sin, "cos": xp.cos,
         "abs": xp.abs, "sign": sign, "tanh": xp.tanh, "sigmoid": sigmoid, "relu": relu,
         "maximum": xp.maximum, "minimum": xp.minimum, "where": where,
         "eq": xp.equal, "ne": xp.not_equal, "lt": xp.less, "le": xp.less_equal,

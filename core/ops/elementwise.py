@@ -100,7 +100,7 @@ def _unary(op, x, float_result=False):
 
 
 # which tensors each derivative reads: a = first input, b = second, o = output
-_SAVES = {"mul": "ab", "div": "ab", "pow": "abo", "exp": "o", "log": "a", "sqrt": "o",
+_SAVES = {"sin": "a", "cos": "a", "mul": "ab", "div": "ab", "pow": "abo", "exp": "o", "log": "a", "sqrt": "o",
           "abs": "a", "tanh": "o", "sigmoid": "o", "relu": "o", "maximum": "ab", "minimum": "ab"}
 
 
@@ -320,6 +320,20 @@ def sign(input):
 def tanh(input):
     """The hyperbolic tangent."""
     return _unary(tanh.op, input, float_result=True)
+
+
+@defop("sin", "elementwise", "float", kernel="sin(a) -> array", grad_fn="SinBackward0",
+       backward=lambda node, g: (mul(g, cos(node.saved_tensors[0])),), inplace=True)
+def sin(input):
+    """The sine, in radians."""
+    return _unary(sin.op, input, float_result=True)
+
+
+@defop("cos", "elementwise", "float", kernel="cos(a) -> array", grad_fn="CosBackward0",
+       backward=lambda node, g: (neg(mul(g, sin(node.saved_tensors[0]))),), inplace=True)
+def cos(input):
+    """The cosine, in radians."""
+    return _unary(cos.op, input, float_result=True)
 
 
 def rsub_one(t):

@@ -93,6 +93,7 @@ KERNELS = {
     "add": lift(np.add), "sub": lift(np.subtract), "mul": lift(np.multiply),
     "div": lift(np.true_divide), "pow": lift(np.power), "neg": lift(np.negative),
     "exp": lift(np.exp), "log": lift(np.log), "sqrt": lift(np.sqrt), "abs": lift(np.abs),
+    "sin": lift(np.sin), "cos": lift(np.cos),
     "tanh": lift(np.tanh), "sigmoid": lift(_sigmoid),
     "sign": lift(lambda a: a if a.dtype == np.bool_ else np.sign(a)),  # NumPy has no bool sign
     "relu": lift(lambda a: a if a.dtype == np.bool_ else np.maximum(a, 0)),
