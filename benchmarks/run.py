@@ -56,7 +56,7 @@ def matmul(lib, n=1024):
 
     def step():
         out = a @ a
-        ready = getattr(out._data, "block_until_ready", None)  # JAX dispatches asynchronously
+        ready = getattr(getattr(out, "_data", None), "block_until_ready", None)  # JAX is async
         if ready is not None:
             ready()
         return out
