@@ -176,7 +176,7 @@ class Tensor:
 
     def detach(self):
         """A tensor sharing this one's data, cut from the graph."""
-        return _wrap(self._data, self._backend, self._dtype)
+        return _alias(self)
 
     def detach_(self):
         self.grad_fn = None
@@ -186,7 +186,7 @@ class Tensor:
     @property
     def data(self):
         """The same data without autograd history; changes to it are not recorded."""
-        return _wrap(self._data, self._backend, self._dtype, self)
+        return _alias(self)
 
     @data.setter
     def data(self, other):
@@ -273,9 +273,9 @@ class Tensor:
         raise TypeError("ember tensors are not pickled; use ember.save / ember.load")
 
 
-def _wrap(raw, backend, dtype, like=None):
-    """A new Tensor around a raw array (no copy, no checks)."""
-    t = object.__new__(Tensor)
+def _wrap(raw, backend, dtype, cls=Tensor):
+    """A new Tensor (or Tensor subclass `cls`) around a raw array (no copy, no checks)."""
+    t = object.__new__(cls)
     t._data = raw
     t._backend = backend
     t._dtype = dtype
@@ -287,6 +287,16 @@ def _wrap(raw, backend, dtype, like=None):
     t._retains_grad = False
     t._hooks = None
     return t
+
+
+def _alias(t):
+    """A new tensor sharing `t`'s storage (on immutable backends, through ember.views)."""
+    out = _wrap(t._data, t._backend, t._dtype)
+    if not t._backend.mutable:
+        from . import views
+
+        views.track(out, t, "reshape", (t._data.shape,))
+    return out
 
 
 def _wrap_dim(dim, ndim):

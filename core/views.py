@@ -57,8 +57,9 @@ def written(t):
     kernels = t._backend.kernels
     if meta is not None:
         base, steps = meta[1], meta[2]
+        # the base's version is left alone: views do not share version counters in ember yet
+        # (on any backend), and `.data` must not share one (PyTorch)
         base._data = _write_back(base, steps, t._data)
-        base._version += 1
     else:
         base = t
     entry = _views_of.get(id(base))

@@ -1,6 +1,6 @@
 """``nn.Parameter``: a tensor that a Module registers as one of its parameters."""
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 
 
 class Parameter(Tensor):
@@ -13,17 +13,7 @@ class Parameter(Tensor):
             from ..ops.creation import empty
 
             data = empty(0)
-        p = object.__new__(cls)
-        p._data = data._data
-        p._backend = data._backend
-        p._dtype = data._dtype
-        p._rg = False
-        p.grad = None
-        p.grad_fn = None
-        p._version = 0
-        p._grad_acc = None
-        p._retains_grad = False
-        p._hooks = None
+        p = _wrap(data._data, data._backend, data._dtype, cls)
         p.requires_grad_(requires_grad)
         return p
 
