@@ -29,7 +29,7 @@ class Node:
     def __init__(self, next_functions, saved, ctx):
         self.next_functions = next_functions
         self._saved = saved
-        self._versions = tuple(t._version for t in saved) if saved else ()
+        self._versions = tuple([t._version for t in saved]) if saved else ()
         self.ctx = ctx
         self._freed = False
         self._hooks = None
@@ -112,8 +112,19 @@ def edge(t):
     return (None, 0)
 
 
+_NO_EDGE = (None, 0)
+
+
 def record(cls, out, inputs, saved=(), ctx=None):
     """Attach a node of class `cls` to `out`, with edges to `inputs`; return `out`."""
-    out.grad_fn = cls(tuple(edge(t) if t is not None else (None, 0) for t in inputs), saved, ctx)
+    edges = []
+    for t in inputs:  # edge() inlined: this runs for every recorded op
+        if t is None:
+            edges.append(_NO_EDGE)
+        elif t.grad_fn is not None:
+            edges.append((t.grad_fn, 0))
+        else:
+            edges.append(edge(t) if t._rg else _NO_EDGE)
+    out.grad_fn = cls(tuple(edges), saved, ctx)
     out._rg = True
     return out
