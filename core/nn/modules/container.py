@@ -7,7 +7,21 @@ from ..parameter import Parameter
 from .module import Module
 
 
-class Sequential(Module):
+class _Numbered:
+    """What Sequential and ModuleList share: submodules named "0", "1", ... in order."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_Numbered, Module):
     """Modules applied one after another; indexable and sliceable."""
 
     def __init__(self, *args):
@@ -39,15 +53,6 @@ class Sequential(Module):
         for k in keys:
             del self._modules[k]
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def forward(self, input):
         for m in self._modules.values():
@@ -55,7 +60,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_Numbered, Module):
     """A list of modules, registered as submodules."""
 
     def __init__(self, modules=None):
@@ -73,15 +78,6 @@ class ModuleList(Module):
         key = list(self._modules)[idx]
         self.add_module(key, module)
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:
