@@ -2,7 +2,7 @@
 
 Run it with ``pytest --pyargs ember_conformance --ember-backend=NAME`` (or ``all``, or a comma
 list); add ``-n auto`` with pytest-xdist. Tests are generated from ``ember.ops.REGISTRY`` and the
-sample database (``samples.py``); per op, backend and dtype they check forward values against a
+sample database (``samples/``); per op, backend and dtype they check forward values against a
 float64 NumPy reference, result dtypes, gradients (``gradcheck`` / ``gradgradcheck`` in float64),
 function/method/in-place variants, views, non-contiguous inputs and error inputs.
 

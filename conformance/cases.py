@@ -99,7 +99,7 @@ def applicable_checks(name):
     op, entry = REGISTRY[name], ENTRIES[name]
     rep = representative(entry) or ember.float32
     samples = entry.samples(Make(rep, np.random.default_rng(0)))
-    grad = entry.grad if entry.grad is not None else op.backward is not None
+    grad = entry.grad if entry.grad is not None else op.differentiable
     gradgrad = grad if entry.gradgrad is None else entry.gradgrad
     noncontig = entry.noncontiguous if entry.noncontiguous is not None else (
         op.kind not in ("creation", "random") and _has_tensor_inputs(samples))

@@ -220,7 +220,7 @@ def markdown(data):
         lines.append(f"| `{op}` | " + " | ".join(_cell_text(row[n]) for n in names) + " |")
     if data["ops_without_samples"]:
         lines += ["", "## Ops without sample entries", "",
-                  "These ops are checked nowhere: add entries to ember_conformance/samples.py.",
+                  "These ops are checked nowhere: add entries to ember_conformance/samples/.",
                   ""] + [f"- `{op}`" for op in data["ops_without_samples"]]
     lines += ["", "## Stale expected failures", ""]
     if data["stale"]:

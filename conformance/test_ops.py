@@ -19,7 +19,7 @@ def test_has_samples(case):
 
     if case.op not in ENTRIES:
         pytest.fail(f"op {case.op!r} is in ember's registry but has no entry in "
-                    f"ember_conformance/samples.py, so nothing checks it: add an Entry with "
+                    f"ember_conformance/samples/, so nothing checks it: add an Entry with "
                     f"samples, a NumPy reference, its dtypes and its error inputs.",
                     pytrace=False)
 

@@ -49,7 +49,8 @@ class layout:
 strided = layout("strided")
 
 _ops.bind(globals(), Tensor)
-from . import nn, optim  # noqa: E402,F401
+from . import linalg, nn, optim, utils  # noqa: E402,F401
+from .serialization import *  # noqa: E402,F401,F403
 from ._tensor_methods import install as _install  # noqa: E402
 
 _install(Tensor)

@@ -14,6 +14,8 @@ def info():
         lib = f"{b.library or '?'} {b.version or ''}".strip()
         if b.status == backends.AVAILABLE:
             state = f"available    {lib}; devices: {', '.join(b.devices)}"
+            if b.missing:
+                state += f"; no kernel for {len(b.missing)} ops: {', '.join(b.missing)}"
         else:
             reason = "; ".join(ln.strip() for ln in str(b.reason).splitlines() if ln.strip())
             state = f"{b.status:<12} {lib}; {reason}"  # one line per backend, even for long errors

@@ -41,7 +41,7 @@ class Backend:
 
     __slots__ = ("name", "entry_point", "status", "reason", "library", "version", "extra",
                  "mutable", "shares_numpy_memory", "dlpack", "devices", "kernels", "native",
-                 "supported_dtypes", "expected_failures", "_loaded", "_lock", "__weakref__")
+                 "supported_dtypes", "expected_failures", "missing", "_loaded", "_lock", "__weakref__")
 
     def __init__(self, name, entry_point):
         self.name = name
@@ -59,6 +59,7 @@ class Backend:
         self.native = {}
         self.supported_dtypes = ()
         self.expected_failures = {}
+        self.missing = ()
         self._loaded = False
         self._lock = threading.Lock()
 
@@ -111,7 +112,7 @@ class Backend:
         kernels = hook.ember_backend_kernels()
         if not isinstance(kernels, dict):
             raise TypeError("ember_backend_kernels must return a dict of kernel functions")
-        self.kernels = _validated_kernels(self.name, kernels)
+        self.kernels, self.missing = _validated_kernels(self.name, kernels)
         self.devices = tuple(hook.ember_backend_devices() or ("cpu",))
         self.expected_failures = dict(hook.ember_backend_expected_failures() or {})
         self.status = AVAILABLE
@@ -151,6 +152,14 @@ class Backend:
 
 
 def _validated_kernels(name, kernels):
+    """(full kernel table, missing primitive ops) for a backend's registered `kernels`.
+
+    A backend that lacks kernels for some primitive ops still loads: ember grows ops faster than
+    plugins are released, and one missing op should not take a whole backend away. Each missing
+    op gets a kernel that raises NotImplementedError naming the op and the backend; ``python -m
+    ember info`` lists them and the conformance suite fails on them (a backend may declare them
+    as expected failures).
+    """
     from . import ops
 
     unknown = sorted(k for k in kernels if k not in ops.REGISTRY)
@@ -159,10 +168,22 @@ def _validated_kernels(name, kernels):
     not_callable = sorted(k for k, f in kernels.items() if not callable(f))
     if not_callable:
         raise TypeError(f"backend {name!r} registers non-callable kernels: {', '.join(not_callable)}")
-    missing = sorted(op.name for op in ops.REGISTRY.values() if op.primitive and op.name not in kernels)
-    if missing:
-        raise ValueError(f"backend {name!r} lacks kernels for primitive ops: {', '.join(missing)}")
-    return ops.registry.resolve_kernels(kernels)
+    missing = tuple(sorted(op.name for op in ops.REGISTRY.values()
+                           if op.primitive and op.name not in kernels))
+    table = dict(kernels)
+    for op_name in missing:
+        table[op_name] = _missing_kernel(name, op_name)
+    return ops.registry.resolve_kernels(table), missing
+
+
+def _missing_kernel(backend, op):
+    def missing(*args, **kwargs):
+        raise NotImplementedError(f"the {backend!r} backend has no kernel for the op {op!r} "
+                                  f"(its plugin predates the op or leaves it out); use another "
+                                  f"backend for it, or add the kernel to the plugin")
+
+    missing.__name__ = f"missing_{op}"
+    return missing
 
 
 # -- discovery -----------------------------------------------------------------------------------

@@ -42,13 +42,6 @@ NONSENSE = {
 def ember_backend_kernels():
     return {**make_kernels(np), "frobnicate": np.abs}
 """, "registers kernels for unknown ops: frobnicate"),
-    "missing_kernel": ("""
-@ember.hookimpl
-def ember_backend_kernels():
-    kernels = make_kernels(np)
-    del kernels["matmul"]
-    return kernels
-""", "lacks kernels for primitive ops: matmul"),
     "uncallable_kernel": ("""
 @ember.hookimpl
 def ember_backend_kernels():

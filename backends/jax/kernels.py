@@ -20,6 +20,10 @@ import functools
 
 import numpy as np
 
+from . import elementwise, reduction, linalg, shape, indexing, random, conv, nn
+
+AREAS = (elementwise, reduction, linalg, shape, indexing, random, conv, nn)
+
 _NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
 
 
@@ -244,7 +248,7 @@ def make_kernels():
     def matmul(a, b):
         return jnp.matmul(a, b, precision=lax.Precision.HIGHEST)
 
-    return {
+    table = {
         # creation and conversion
         "asarray": asarray, "from_numpy": from_numpy, "to_numpy": to_numpy, "astype": astype,
         "assign": assign, "clone": clone, "full": full, "empty": empty,
@@ -271,6 +275,9 @@ def make_kernels():
         # linear algebra
         "matmul": matmul,
     }
+    for area in AREAS:  # the kernels of the ops added later, one module per area
+        table.update(area.make())
+    return table
 
 
 _ARRAY, _INT = ("array",), ("int",)  # index structure tags for the traced parts

@@ -7,6 +7,10 @@ kernel is a plain function on raw arrays; the signatures are those of
 
 import numpy as np
 
+from . import elementwise, reduction, linalg, shape, indexing, random, conv, nn
+
+AREAS = (elementwise, reduction, linalg, shape, indexing, random, conv, nn)
+
 
 def make_kernels(xp, mutable=True):
     """The kernel table for array module `xp` (``numpy`` or ``cupy``)."""
@@ -119,7 +123,7 @@ def make_kernels(xp, mutable=True):
     def matmul(a, b):
         return xp.matmul(a, b)
 
-    return {
+    table = {
         # creation and conversion
         "asarray": asarray, "from_numpy": from_numpy, "to_numpy": to_numpy, "astype": astype,
         "assign": assign, "clone": lambda a: a.copy(), "full": full, "empty": empty,
@@ -146,3 +150,6 @@ def make_kernels(xp, mutable=True):
         # linear algebra
         "matmul": matmul,
     }
+    for area in AREAS:  # the kernels of the ops added later, one module per area
+        table.update(area.make(xp))
+    return table

@@ -3,6 +3,8 @@
 import warnings
 
 from .. import ops
+from ..ops.conv import *  # noqa: F401,F403 - convolutions and pooling are registry ops
+from ..ops.nn import *  # noqa: F401,F403 - and so are activations, normalisation and losses
 
 _E, _R, _S, _L = ops.elementwise, ops.reduction, ops.shape, ops.linalg
 

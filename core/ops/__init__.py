@@ -4,8 +4,8 @@
 public functions, Tensor methods, in-place variants and operators.
 """
 
-from . import (conversion, creation, elementwise, indexing, linalg, random, reduction,  # noqa: F401
-               shape)
+from . import (conv, conversion, creation, elementwise, indexing, linalg, nn, random,  # noqa: F401
+               reduction, shape)
 from .inplace import make_inplace
 from .registry import REGISTRY, OpDef, defop, kernel_signatures  # noqa: F401
 

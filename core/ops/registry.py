@@ -12,7 +12,7 @@ from ..autograd.graph import node_class
 
 PRIMITIVE, COMPOSITE = "primitive", "composite"
 KINDS = ("creation", "random", "conversion", "elementwise", "reduction", "shape", "indexing",
-         "linalg")
+         "linalg", "nn")
 
 
 class OpDef:
@@ -23,7 +23,8 @@ class OpDef:
                  "decomposition", "operators")
 
     def __init__(self, name, kind, dtype_rule, kernel=None, grad_fn=None, backward=None,
-                 function=True, method=True, inplace=False, operators=(), decomposition=None):
+                 function=True, method=True, inplace=False, operators=(), decomposition=None,
+                 differentiable=None):
         if kind not in KINDS:
             raise ValueError(f"unknown op kind {kind!r}; expected one of {KINDS}")
         self.name = name
@@ -41,7 +42,9 @@ class OpDef:
         names = (grad_fn,) if isinstance(grad_fn, str) else tuple(grad_fn or ())
         self.nodes = tuple(node_class(name, n, backward) for n in names) if backward else ()
         self.node = self.nodes[0] if self.nodes else None
-        self.differentiable = backward is not None or decomposition is not None
+        # an op whose front end is written with other ember ops is differentiable through them
+        # (its grad_fn is theirs): it says so with differentiable=True
+        self.differentiable = backward is not None if differentiable is None else differentiable
         self.function = name if function is True else function
         self.method = name if method is True else method
         self.inplace = (name + "_") if inplace is True else inplace

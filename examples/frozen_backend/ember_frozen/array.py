@@ -53,3 +53,13 @@ def unwrap(x):
     if isinstance(x, list):
         return [unwrap(i) for i in x]
     return x
+
+
+def lift(fn):
+    """`fn` on NumPy arrays, as a kernel on Frozen arrays."""
+
+    def kernel(*args):
+        return Frozen(fn(*map(unwrap, args)))
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel

@@ -8,17 +8,8 @@ ember rebinds the tensor to it (the backend declares ``mutable: False``).
 
 import numpy as np
 
-from .array import Frozen, unwrap
-
-
-def lift(fn):
-    """`fn` on NumPy arrays, as a kernel on Frozen arrays."""
-
-    def kernel(*args):
-        return Frozen(fn(*map(unwrap, args)))
-
-    kernel.__name__ = getattr(fn, "__name__", "kernel")
-    return kernel
+from . import elementwise, reduction, linalg, shape, indexing, random, conv, nn
+from .array import Frozen, lift, unwrap
 
 
 def _sigmoid(a):
@@ -112,3 +103,5 @@ KERNELS = {
     # linear algebra
     "matmul": lift(np.matmul),
 }
+for _area in (elementwise, reduction, linalg, shape, indexing, random, conv, nn):  # the kernels of the ops added later, one module per area
+    KERNELS.update(_area.KERNELS)

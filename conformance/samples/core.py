@@ -1,16 +1,15 @@
-"""The sample database: one Entry per op of ``ember.ops.REGISTRY``.
+"""The sample database's first part: conversion, creation, indexing, shape, reductions, the
+first elementwise ops, matmul and random (one Entry per op; see ``ember_conformance.samples``).
 
-Each entry gives the op's sample inputs, its float64 NumPy reference, the dtypes it supports
-(as PyTorch does on the CPU), its result-dtype rule, its error inputs with the exception type
-PyTorch raises, and any check it needs done its own way. Tests are generated from this table;
-an op of the registry without an entry here is a failing test.
+The helpers here (``binary_samples``, ``unary_samples``, ``_quiet`` ...) are shared by the other
+parts of the database.
 """
 
 import numpy as np
 
 import ember
 
-from .entries import (ALL, BOOL, COMPLEX, FLOAT, INT, A, AnyValues, E, Entry, S, boolean,
+from ..entries import (ALL, BOOL, COMPLEX, FLOAT, INT, A, AnyValues, E, Entry, S, boolean,
                       category, floating, int64, np_dtype, same, summed, weak)
 
 inf, nan = float("inf"), float("nan")
@@ -202,7 +201,7 @@ def where_errors(m):
 
 def _where_method(ctx):
     """PyTorch's ``x.where(condition, y)`` is ``where(condition, x, y)``: self is the input."""
-    from .checks import _same
+    from ..checks import _same
 
     for i, s in enumerate(ctx.samples()):
         if len(s.args) != 3 or not all(hasattr(a, "values") for a in s.args[:2]):
@@ -535,7 +534,7 @@ def setitem_errors(m):
 
 def _setitem_inplace(ctx):
     """``x[i] = v`` keeps the tensor object, bumps its version and writes the values."""
-    from .checks import compare, host, tolerance
+    from ..checks import compare, host, tolerance
 
     for i, s in enumerate(ctx.samples()):
         try:
@@ -557,7 +556,7 @@ def _setitem_inplace(ctx):
 
 
 def _host(v):
-    from .checks import to_host
+    from ..checks import to_host
 
     return to_host(v)
 
@@ -642,7 +641,7 @@ def _astype_ref(a, dtype):
 
 def _astype_variants(ctx):
     """``x.to(d)``, ``x.to(dtype=d)``, ``x.type(d)`` and the named casts (``x.float()``) agree."""
-    from .checks import _same
+    from ..checks import _same
 
     named = {ember.float32: "float", ember.float64: "double", ember.float16: "half",
              ember.bfloat16: "bfloat16", ember.int64: "long", ember.int32: "int",
@@ -670,7 +669,7 @@ def _astype_variants(ctx):
 
 def _clone_views(ctx):
     """A clone owns its memory: writing into it leaves the original alone."""
-    from .checks import host
+    from ..checks import host
 
     s = S(ctx.make()(2, 3))
     with ember.default_backend(ctx.backend.name):
@@ -687,7 +686,7 @@ def _clone_views(ctx):
 def _numpy_views(ctx):
     """``t.numpy()`` shares memory with the tensor exactly when the backend declares
     ``shares_numpy_memory``."""
-    from .checks import host
+    from ..checks import host
 
     shares = ctx.backend.shares_numpy_memory
     s = S(ctx.make()(2, 3))
@@ -713,7 +712,7 @@ def _numpy_views(ctx):
 def _from_numpy_views(ctx):
     """``from_numpy(a)`` shares memory with `a` exactly when the backend declares
     ``shares_numpy_memory`` (otherwise it copies)."""
-    from .checks import host
+    from ..checks import host
 
     shares = ctx.backend.shares_numpy_memory
     s = S(A(np.arange(6.0).reshape(2, 3), ctx.dtype))
@@ -971,7 +970,7 @@ def random_check(kind):
     """Reproducible draws (same seed, same values; another seed, other values), the right
     shape and dtype, values in range, and sensible statistics over 4096 draws."""
     def check(ctx):
-        from .checks import host
+        from ..checks import host
 
         d = ctx.dtype
         fn = getattr(ember, kind)

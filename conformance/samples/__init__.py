@@ -1,0 +1,26 @@
+"""The sample database: one Entry per op of ``ember.ops.REGISTRY``.
+
+Each entry gives the op's sample inputs, its float64 NumPy reference, the dtypes it supports
+(as PyTorch does on the CPU), its result-dtype rule, its error inputs with the exception type
+PyTorch raises, and any check it needs done its own way. Tests are generated from this table;
+an op of the registry without an entry here is a failing test.
+
+The entries live in one module per area (``core`` holds the first set); ``ENTRIES`` gathers
+them, and an op given two entries is an error.
+"""
+
+from . import conv, core, creation, elementwise, indexing, linalg, nn, reduction, shape
+
+
+def _gather(*parts):
+    entries = {}
+    for part in parts:
+        items = part.ENTRIES.values() if isinstance(part.ENTRIES, dict) else part.ENTRIES
+        for entry in items:
+            if entry.op in entries:
+                raise ValueError(f"op {entry.op!r} has two sample entries (in {part.__name__})")
+            entries[entry.op] = entry
+    return entries
+
+
+ENTRIES = _gather(core, elementwise, reduction, linalg, shape, indexing, creation, conv, nn)

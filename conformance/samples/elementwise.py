@@ -1,0 +1,3 @@
+"""Sample entries for the elementwise ops added after the first set (see ``ember_conformance.samples``)."""
+
+ENTRIES = []

@@ -1,0 +1,3 @@
+"""``ember.linalg``: norms, inverses, solves and determinants."""
+
+__all__ = []

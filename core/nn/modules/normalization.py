@@ -1,0 +1,3 @@
+"""Normalisation layers."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Recurrent layers: RNN, LSTM, GRU."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""``nn.utils``: gradient clipping and parameter vectors."""
+
+__all__ = []

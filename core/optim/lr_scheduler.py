@@ -1,0 +1,3 @@
+"""``optim.lr_scheduler``: learning-rate schedules with PyTorch's formulas."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""``ember.save`` / ``ember.load`` in the safetensors format: nothing is unpickled from a file."""
+
+__all__ = []

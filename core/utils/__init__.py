@@ -1,0 +1,3 @@
+"""``ember.utils``: ``ember.utils.data``."""
+
+from . import data  # noqa: F401

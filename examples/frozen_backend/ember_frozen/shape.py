@@ -1,0 +1,5 @@
+"""The frozen backend's kernels for the shape ops added after the first set."""
+
+from .array import lift  # noqa: F401
+
+KERNELS = {}
