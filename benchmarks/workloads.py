@@ -1,0 +1,278 @@
+"""The benchmark workloads, each written once per kind of library.
+
+A workload is a function ``make(lib)`` returning a zero-argument callable that does one unit of
+work (one op, one training step), or None where the workload has no version for that library.
+`lib` is one of:
+
+- a framework module with PyTorch's API: ``torch``, or ``ember`` (inside
+  ``ember.default_backend(name)``, so the same code runs on every ember backend);
+- ``"numpy"``: the same computation written by hand in NumPy (no framework at all);
+- ``"jax.jit"``: the same computation as one ``jax.jit``-compiled function.
+
+Results are synchronised before the callable returns (JAX and CuPy compute asynchronously).
+"""
+
+import numpy as np
+
+MLP_SIZES = (784, 512, 512, 10)
+MLP_BATCH = 128
+LENET_BATCH = 64
+LR, MOMENTUM = 0.01, 0.9
+
+
+def _sync(x):
+    """Wait for `x` (an ember tensor, a torch tensor or a raw array) to be computed."""
+    data = getattr(x, "_data", x)
+    ready = getattr(data, "block_until_ready", None)
+    if ready is not None:
+        ready()
+        return x
+    device = getattr(data, "device", None)
+    synchronize = getattr(device, "synchronize", None)  # a CuPy array's device
+    if synchronize is not None and not isinstance(device, str):
+        synchronize()
+    return x
+
+
+def _is_framework(lib):
+    return not isinstance(lib, str)
+
+
+# -- tiny ops ------------------------------------------------------------------------------------
+def tiny_add(lib, requires_grad=False):
+    """``a + b`` on one float32 element."""
+    if lib == "numpy":
+        a = b = np.ones(1, dtype=np.float32)
+        return lambda: a + b
+    if lib == "jax.jit":
+        if requires_grad:
+            return None
+        import jax
+        import jax.numpy as jnp
+
+        add = jax.jit(lambda x, y: x + y)
+        a = b = jnp.ones(1, dtype=jnp.float32)
+        return lambda: add(a, b).block_until_ready()
+    a = lib.ones(1, requires_grad=requires_grad)
+    b = lib.ones(1, requires_grad=requires_grad)
+    return lambda: _sync(a + b)
+
+
+def chain_backward(lib):
+    """30 elementwise ops on 8 elements (10 × mul, add, tanh), then the gradient of the sum."""
+    if lib == "numpy":
+        x = np.ones(8, dtype=np.float32)
+
+        def step():
+            ys = [x]
+            for _ in range(10):
+                ys.append(np.tanh(ys[-1] * np.float32(1.01) + np.float32(0.5)))
+            g = np.ones_like(x)
+            for y in reversed(ys[1:]):
+                g = g * (1 - y * y) * np.float32(1.01)
+            return g
+
+        return step
+    if lib == "jax.jit":
+        import jax
+        import jax.numpy as jnp
+
+        def f(x):
+            for _ in range(10):
+                x = jnp.tanh(x * 1.01 + 0.5)
+            return x.sum()
+
+        grad = jax.jit(jax.grad(f))
+        x = jnp.ones(8, dtype=jnp.float32)
+        return lambda: grad(x).block_until_ready()
+    x = lib.ones(8, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(10):
+            y = (y * 1.01 + 0.5).tanh()
+        y.sum().backward()
+        _sync(x.grad)
+        x.grad = None
+
+    return step
+
+
+def matmul(lib, n=1024):
+    """A float32 n×n matrix product (2 n³ floating-point operations)."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    if lib == "numpy":
+        return lambda: a @ a
+    if lib == "jax.jit":
+        import jax
+        import jax.numpy as jnp
+
+        mm = jax.jit(lambda x: jnp.matmul(x, x, precision=jax.lax.Precision.HIGHEST))
+        ja = jnp.asarray(a)
+        return lambda: mm(ja).block_until_ready()
+    t = lib.tensor(a)
+    return lambda: _sync(t @ t)
+
+
+# -- training steps ------------------------------------------------------------------------------
+def _data(batch, shape, classes=10):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, *shape)).astype(np.float32)
+    y = rng.integers(0, classes, batch).astype(np.int64)
+    return x, y
+
+
+def mlp_model(nn):
+    a, b, c, d = MLP_SIZES
+    return nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, c), nn.ReLU(), nn.Linear(c, d))
+
+
+def lenet_model(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+def _framework_step(lib, model, x, y):
+    """One step of SGD with momentum on the cross-entropy of `model`, in PyTorch's API."""
+    lib.manual_seed(0)
+    model = model(lib.nn)
+    opt = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    x, y = lib.tensor(x), lib.tensor(y)
+    loss_fn = lib.nn.functional.cross_entropy
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return _sync(loss)
+
+    return step
+
+
+def _numpy_mlp_step(x, y):
+    """The MLP step by hand: forward, softmax cross-entropy, backward, momentum SGD."""
+    rng = np.random.default_rng(0)
+    params = []
+    for fan_in, fan_out in zip(MLP_SIZES, MLP_SIZES[1:]):
+        bound = 1 / np.sqrt(fan_in)
+        params += [rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
+                   rng.uniform(-bound, bound, fan_out).astype(np.float32)]
+    bufs = [np.zeros_like(p) for p in params]
+    rows = np.arange(len(y))
+
+    def step():
+        acts = [x]
+        for i in range(0, len(params), 2):
+            h = acts[-1] @ params[i].T + params[i + 1]
+            acts.append(np.maximum(h, 0) if i + 2 < len(params) else h)
+        logits = acts[-1]
+        shifted = logits - logits.max(1, keepdims=True)
+        p = np.exp(shifted)
+        p /= p.sum(1, keepdims=True)
+        loss = -np.log(p[rows, y]).mean()
+        g = p
+        g[rows, y] -= 1
+        g /= len(y)
+        grads = [None] * len(params)
+        for i in range(len(params) - 2, -1, -2):
+            grads[i], grads[i + 1] = g.T @ acts[i // 2], g.sum(0)
+            if i:
+                g = (g @ params[i]) * (acts[i // 2] > 0)
+        for p_, b_, g_ in zip(params, bufs, grads):
+            b_ *= MOMENTUM
+            b_ += g_
+            p_ -= LR * b_
+        return loss
+
+    return step
+
+
+def _jax_step(model, x, y):
+    """The same training step as one jitted JAX function (parameters and buffers as pytrees)."""
+    import jax
+    import jax.numpy as jnp
+
+    def dense(key, fan_in, fan_out):
+        bound = 1 / np.sqrt(fan_in)
+        kw, kb = jax.random.split(key)
+        return (jax.random.uniform(kw, (fan_out, fan_in), jnp.float32, -bound, bound),
+                jax.random.uniform(kb, (fan_out,), jnp.float32, -bound, bound))
+
+    def conv(key, cin, cout, k):
+        bound = 1 / np.sqrt(cin * k * k)
+        kw, kb = jax.random.split(key)
+        return (jax.random.uniform(kw, (cout, cin, k, k), jnp.float32, -bound, bound),
+                jax.random.uniform(kb, (cout,), jnp.float32, -bound, bound))
+
+    keys = jax.random.split(jax.random.PRNGKey(0), 5)
+    if model == "mlp":
+        params = [dense(k, a, b) for k, a, b in zip(keys, MLP_SIZES, MLP_SIZES[1:])]
+
+        def forward(params, x):
+            for w, b in params[:-1]:
+                x = jax.nn.relu(x @ w.T + b)
+            w, b = params[-1]
+            return x @ w.T + b
+    else:
+        params = [conv(keys[0], 1, 6, 5), conv(keys[1], 6, 16, 5), dense(keys[2], 256, 120),
+                  dense(keys[3], 120, 84), dense(keys[4], 84, 10)]
+
+        def pool(x):
+            return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2),
+                                         "VALID")
+
+        def forward(params, x):
+            for w, b in params[:2]:
+                x = jax.lax.conv_general_dilated(x, w, (1, 1), "VALID") + b[:, None, None]
+                x = pool(jax.nn.relu(x))
+            x = x.reshape(x.shape[0], -1)
+            for w, b in params[2:4]:
+                x = jax.nn.relu(x @ w.T + b)
+            w, b = params[4]
+            return x @ w.T + b
+
+    def loss_fn(params, x, y):
+        logp = jax.nn.log_softmax(forward(params, x))
+        return -jnp.take_along_axis(logp, y[:, None], 1).mean()
+
+    @jax.jit
+    def train(params, bufs, x, y):
+        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+        bufs = jax.tree_util.tree_map(lambda b, g: MOMENTUM * b + g, bufs, grads)
+        params = jax.tree_util.tree_map(lambda p, b: p - LR * b, params, bufs)
+        return params, bufs, loss
+
+    state = {"params": params, "bufs": jax.tree_util.tree_map(jnp.zeros_like, params)}
+    jx, jy = jnp.asarray(x), jnp.asarray(y)
+
+    def step():
+        state["params"], state["bufs"], loss = train(state["params"], state["bufs"], jx, jy)
+        return loss.block_until_ready()
+
+    return step
+
+
+def mlp_step(lib):
+    """One training step of an MLP 784-512-512-10 on a batch of 128 (cross-entropy, SGD with
+    momentum)."""
+    x, y = _data(MLP_BATCH, (MLP_SIZES[0],))
+    if lib == "numpy":
+        return _numpy_mlp_step(x, y)
+    if lib == "jax.jit":
+        return _jax_step("mlp", x, y)
+    return _framework_step(lib, mlp_model, x, y)
+
+
+def lenet_step(lib):
+    """One training step of LeNet-5 on 28×28 images, batch 64 (cross-entropy, SGD with
+    momentum)."""
+    x, y = _data(LENET_BATCH, (1, 28, 28))
+    if lib == "numpy":
+        return None  # a convolutional network by hand in NumPy is not a baseline anyone runs
+    if lib == "jax.jit":
+        return _jax_step("lenet", x, y)
+    return _framework_step(lib, lenet_model, x, y)
