@@ -274,10 +274,45 @@ tensor([2., 2., 2., 2., 2.])
         print(b)
     """, """[2. 2. 2. 2. 2.]
 tensor([2., 2., 2., 2., 2.], dtype=torch.float64)"""),
+    "000 attributes": ("""
+        t = torch.tensor([1, 2, 3])
+        print(t.dtype, t.device, t.layout)
+    """, "torch.int64 cpu torch.strided"),
+    "000 constructors": ("""
+        data = np.array([1, 2, 3])
+        t1 = torch.Tensor(data)
+        t2 = torch.tensor(data)
+        t3 = torch.as_tensor(data)
+        t4 = torch.from_numpy(data)
+        t5 = torch.tensor(np.array([1, 2, 3]), dtype=torch.float64)
+        print(t1, t2, t3, t4, t5)
+    """, "tensor([1., 2., 3.]) tensor([1, 2, 3]) tensor([1, 2, 3]) tensor([1, 2, 3]) "
+         "tensor([1., 2., 3.], dtype=torch.float64)"),
+    "000 as_tensor and from_numpy share": ("""
+        data = np.array([1, 2, 3])
+        t1, t2 = torch.Tensor(data), torch.tensor(data)
+        t3, t4 = torch.as_tensor(data), torch.from_numpy(data)
+        data[0] = 0
+        print(t1, t2, t3, t4)
+    """, "tensor([1., 2., 3.]) tensor([1, 2, 3]) tensor([0, 2, 3]) tensor([0, 2, 3])"),
+    "000 reshape": ("""
+        t = torch.tensor([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]], dtype=torch.float32)
+        print(t.numel(), t.reshape(1, -1).shape, torch.squeeze(t.reshape(1, 12)).shape)
+        print(torch.unsqueeze(t, 2).shape, torch.flatten(t))
+    """, """12 torch.Size([1, 12]) torch.Size([12])
+torch.Size([3, 4, 1]) tensor([1., 1., 1., 1., 2., 2., 2., 2., 3., 3., 3., 3.])"""),
+    "000 sum along an axis": ("""
+        t = torch.tensor([[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]], dtype=torch.int32)
+        print(t.sum(dim=0), t.sum(dim=1))
+        print(t[0] + t[1] + t[2])
+        print(torch.ones(2, 3, 4).sum(dim=0).shape)
+    """, """tensor([6, 6, 6, 6]) tensor([ 4, 8, 12])
+tensor([6, 6, 6, 6], dtype=torch.int32)
+torch.Size([3, 4])"""),
 }
 
 # memory sharing with NumPy is a capability: backends that cannot share copy instead
-SHARING = {"003 numpy sharing", "003 from_numpy sharing"}
+SHARING = {"003 numpy sharing", "003 from_numpy sharing", "000 as_tensor and from_numpy share"}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
