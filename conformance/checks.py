@@ -345,7 +345,9 @@ def check_grad(ctx, second=False):
     ctx.finish(f"{name} disagrees with finite differences")
 
 
-_REFLECTED = {"radd": "add", "rsub": "sub", "rmul": "mul", "rtruediv": "truediv", "rpow": "pow"}
+_REFLECTED = {"radd": "add", "rsub": "sub", "rmul": "mul", "rtruediv": "truediv", "rpow": "pow",
+              "rfloordiv": "floordiv", "rmod": "mod", "rand": "and_", "ror": "or_",
+              "rxor": "xor", "rlshift": "lshift", "rrshift": "rshift"}
 
 
 def _same(a, b):
@@ -380,7 +382,7 @@ def check_variants(ctx):
             name = dunder[2:-2]
             if s.kwargs or name in _REFLECTED or name.startswith("i") or name == "rmatmul":
                 continue
-            fn = getattr(operator, name)
+            fn = getattr(operator, name, None) or getattr(operator, name + "_")  # and_, or_
             arity = 1 if name in ("neg", "abs") else 2
             if len(s.args) == arity and first_is_tensor:
                 forms.append((f"operator {dunder}", lambda a, k, fn=fn: fn(*a)))

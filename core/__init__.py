@@ -16,12 +16,13 @@ from . import backends  # noqa: F401
 from .backends import default_backend, get_default_backend, set_default_backend  # noqa: F401
 from .hookspecs import hookimpl  # noqa: F401
 from . import autograd  # noqa: F401
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
 from . import ops as _ops
 from .ops.creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor,  # noqa: F401
                            as_tensor, empty_like, full_like, ones_like, zeros_like)
 from .ops.random import (Generator, default_generator, initial_seed, manual_seed,  # noqa: F401
-                         rand_like, randn_like, seed)
+                         rand_like, randint_like, randn_like, seed)
 from .ops.reduction import return_types  # noqa: F401
 from .ops.shape import concat  # noqa: F401
 

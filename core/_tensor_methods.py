@@ -17,7 +17,8 @@ def _cast_method(dtype, name):
 
 
 def _new(create, name):
-    def new(self, *size, dtype=None, device=None, requires_grad=False):
+    def new(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+            pin_memory=False):
         return create(*size, dtype=dtype or self._dtype, requires_grad=requires_grad,
                       _backend=self._backend)
 
@@ -126,6 +127,33 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     return conversion.copy_(self, r * std + mean)
 
 
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with ones (probability `p`, a float or a tensor broadcast to this shape) and zeros,
+    in place."""
+    from .ops.random import bernoulli
+
+    work = self._dtype if self._dtype.is_floating_point else _dt.get_default_dtype()
+    if isinstance(p, type(self)):
+        probs = shape.expand(conversion.astype(p.detach(), work), self.shape)
+    else:
+        probs = creation.full(self.shape, float(p), dtype=work, _backend=self._backend)
+    return conversion.copy_(self, bernoulli(probs, generator=generator))
+
+
+def pin_memory(self, device=None):
+    """ember allocates no page-locked host memory: the tensor is returned as it is."""
+    return self
+
+
+def is_pinned(self, device=None):
+    """False: ember tensors are never in page-locked host memory."""
+    return False
+
+
+def _itemsize(self):
+    return self._dtype.itemsize
+
+
 def install(cls):
     cls.uniform_ = uniform_
     cls.normal_ = normal_
@@ -152,4 +180,10 @@ def install(cls):
     cls.cpu = cpu
     cls.cuda = cuda
     cls.view_as = view_as
+    cls.bernoulli_ = bernoulli_
+    cls.pin_memory = pin_memory
+    cls.is_pinned = is_pinned
+    cls.itemsize = property(_itemsize)
+    cls.__dlpack__ = conversion.to_dlpack
+    cls.__dlpack_device__ = conversion.dlpack_device
     cls.expand_as = expand_as

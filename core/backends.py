@@ -41,7 +41,8 @@ class Backend:
 
     __slots__ = ("name", "entry_point", "status", "reason", "library", "version", "extra",
                  "mutable", "shares_numpy_memory", "dlpack", "devices", "kernels", "native",
-                 "supported_dtypes", "expected_failures", "missing", "_loaded", "_lock", "__weakref__")
+                 "supported_dtypes", "expected_failures", "missing", "out_kernels", "_loaded",
+                 "_lock", "__weakref__")
 
     def __init__(self, name, entry_point):
         self.name = name
@@ -54,6 +55,7 @@ class Backend:
         self.mutable = True
         self.shares_numpy_memory = False
         self.dlpack = False
+        self.out_kernels = frozenset()
         self.devices = ()
         self.kernels = {}
         self.native = {}
@@ -100,6 +102,7 @@ class Backend:
         self.mutable = bool(info.get("mutable", True))
         self.shares_numpy_memory = bool(info.get("shares_numpy_memory", False))
         self.dlpack = bool(info.get("dlpack", False))
+        self.out_kernels = frozenset(info.get("out_kernels", ()) if self.mutable else ())
         reason = hook.ember_backend_available()
         if reason is not None:
             self.status, self.reason = UNAVAILABLE, str(reason)

@@ -53,7 +53,11 @@ def ember_backend_info():
     - ``mutable``: True if kernels may write into arrays in place (NumPy, CuPy). False for
       immutable arrays (JAX): ember then emulates in-place ops by rebinding a tensor's array;
     - ``shares_numpy_memory``: True if ``from_numpy`` / ``to_numpy`` share memory with NumPy;
-    - ``dlpack``: True if raw arrays support ``__dlpack__``.
+    - ``dlpack``: True if raw arrays support ``__dlpack__``;
+    - ``out_kernels``: names of elementwise kernels that also accept ``out=``, an array of the
+      result's shape and dtype to write into (NumPy's and CuPy's ufuncs do). A mutable backend
+      listing them lets in-place ops outside autograd (``p.add_(g, alpha=-lr)`` in an
+      optimizer step) write into the tensor's array instead of making a new one and copying.
     """
 
 

@@ -6,6 +6,7 @@ points and printing.
 """
 
 import builtins
+import warnings
 
 from . import dtypes as _dt
 from .autograd.graph import grad_mode
@@ -73,8 +74,10 @@ class Tensor:
     2x3 float32 tensor (as PyTorch). Prefer ``ember.tensor(data)``, which infers the dtype.
     """
 
-    __slots__ = ("_data", "_backend", "_dtype", "_rg", "grad", "grad_fn", "_version",
-                 "_grad_acc", "_retains_grad", "_hooks", "__weakref__")
+    # _vc: the version counter, a one-element list shared by a tensor, its views and detach()
+    # _output_nr: which output of grad_fn this tensor is; _view: see ember.views (a view's base)
+    __slots__ = ("_data", "_backend", "_dtype", "_rg", "_grad", "grad_fn", "_vc", "_output_nr",
+                 "_view", "_grad_acc", "_retains_grad", "_hooks", "__weakref__")
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy defers reflected operators to us
 
@@ -147,6 +150,8 @@ class Tensor:
     # -- autograd ---------------------------------------------------------------------------------
     @property
     def requires_grad(self):
+        if self._view is not None:
+            _sync_view(self)
         return self._rg
 
     @requires_grad.setter
@@ -154,19 +159,104 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
-        if self.grad_fn is not None and not requires_grad:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
-                               "want to use a computed variable in a subgraph that doesn't "
-                               "require differentiation use var_no_grad = var.detach().")
+        """Set whether autograd records ops on this (leaf) tensor; returns self."""
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                                   "you want to use a computed variable in a subgraph that doesn't "
+                                   "require differentiation use var_no_grad = var.detach().")
+            return self
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               f"gradients, got {self._dtype}")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients, got "
+                               f"{self._dtype}")
         self._rg = bool(requires_grad)
         return self
 
     @property
     def is_leaf(self):
+        if self._view is not None:
+            _sync_view(self)
         return self.grad_fn is None
+
+    @property
+    def output_nr(self):
+        """Which output of ``grad_fn`` this tensor is."""
+        return self._output_nr
+
+    @property
+    def _base(self):
+        """The tensor this one is a view of, or None."""
+        return self._view[0] if self._view is not None else None
+
+    def _is_view(self):
+        return self._view is not None
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (leaves, and non-leaves that retain_grad())."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the gradient "
+                                   f"and the tensor are the same size")
+            if value._dtype is not self._dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{value._dtype}' to a tensor with dtype '{self._dtype}'. The "
+                                   f"gradient must match the tensor's dtype")
+            if value._backend is not self._backend:
+                raise RuntimeError(f"attempting to assign a gradient on the "
+                                   f"{value._backend.name} backend to a tensor on "
+                                   f"{self._backend.name}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's storage has seen (shared with its views)."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value):
+        self._vc[0] = value
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self.grad_fn._retain(self._output_nr, self)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; a non-None result
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        from .autograd.graph import add_hook
+
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._tensor_hook(self._output_nr, hook)
+        self._hooks, handle = add_hook(self._hooks, hook)
+        return handle
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
@@ -175,12 +265,19 @@ class Tensor:
         autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
-        """A tensor sharing this one's data, cut from the graph."""
-        return _alias(self)
+        """A tensor sharing this one's data and version counter, cut from the graph."""
+        out = _alias(self)
+        out._vc = self._vc
+        return out
 
     def detach_(self):
+        """Cut this tensor from the graph, in place; returns self."""
+        if self._view is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
+        self._output_nr = 0
         self._rg = False
+        self._retains_grad = False
         return self
 
     @property
@@ -280,9 +377,11 @@ def _wrap(raw, backend, dtype, cls=Tensor):
     t._backend = backend
     t._dtype = dtype
     t._rg = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
-    t._version = 0
+    t._vc = [0]
+    t._output_nr = 0
+    t._view = None
     t._grad_acc = None
     t._retains_grad = False
     t._hooks = None
@@ -290,13 +389,29 @@ def _wrap(raw, backend, dtype, cls=Tensor):
 
 
 def _alias(t):
-    """A new tensor sharing `t`'s storage (on immutable backends, through ember.views)."""
+    """A new tensor sharing `t`'s storage (on immutable backends, through ember.views), but not
+    its history: writes into it are not in-place ops of `t` for autograd."""
     out = _wrap(t._data, t._backend, t._dtype)
     if not t._backend.mutable:
         from . import views
 
-        views.track(out, t, "reshape", (t._data.shape,))
+        views.track(out, t, "reshape", (t._data.shape,), autograd=False)
     return out
+
+
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information.")
+
+
+def _sync_view(t):
+    """Derive view `t`'s history again if its base was changed in place since."""
+    from .autograd.graph import edge
+
+    edge(t)
 
 
 def _wrap_dim(dim, ndim):

@@ -1,12 +1,18 @@
-"""Views on backends with immutable arrays (JAX, the example `frozen` backend).
+"""Views: which tensor a view was taken from, and how it is recomputed from it.
 
-On a mutable backend a view (``x[0]``, ``x.view(6)``, ``x.t()`` ...) shares memory with its base
-natively. On an immutable one, core keeps the relation itself: each view remembers its root base
-and how to recompute itself from the base's array. An in-place write into a view is replayed into
-the base (through the flat positions the view covers), and every live view of that base is then
-recomputed, so writes through either side are seen on the other, as in PyTorch.
+Every view (``x[0]``, ``x.view(6)``, ``x.t()`` ...) on every backend remembers its base and the
+steps, as kernels of the backend, that recompute it from the base's array (``view._view``, with
+the base's grad_fn when the view was made). It
+shares the base's version counter, as in PyTorch, so an in-place write through either side is
+seen by autograd's saved-tensor check; and an in-place op on a view rewrites the base's history
+(``ember.ops.inplace``: PyTorch's CopySlices), using the steps to find the elements it covers.
 
-Nothing here runs for mutable backends: callers check ``backend.mutable`` first.
+Backends with immutable arrays (JAX, the example `frozen` backend) cannot share memory, so core
+keeps the storage relation itself: an in-place write into a view is replayed into the root
+base (through the flat positions the view covers), and every live view of that base is then
+recomputed, so writes through either side are seen on the other. That part runs only where
+``backend.mutable`` is false; ``.data`` and ``detach()`` aliases join it without being views
+for autograd.
 """
 
 import weakref
@@ -15,8 +21,8 @@ from . import dtypes as _dt
 
 # Keyed by id(): a Tensor's == is elementwise, so weak dicts and sets keyed by the tensor itself
 # cannot be used. Each entry holds a weak reference whose callback removes it.
-_view_of = {}  # id(view) -> (weakref(view), root base, [(kernel, args), ...])
-_views_of = {}  # id(base) -> (weakref(base), {id(view): weakref(view)})
+_view_of = {}  # id(alias) -> (weakref(alias), root base, [(kernel, args), ...])
+_views_of = {}  # id(base) -> (weakref(base), {id(alias): weakref(alias)})
 
 
 def _forget_view(key):
@@ -27,10 +33,30 @@ def _forget_base(key):
     _views_of.pop(key, None)
 
 
-def track(view, source, kernel, args):
-    """Record that `view` is ``kernels[kernel](source._data, *args)`` and shares its storage."""
+def track(view, source, kernel, args, autograd=True):
+    """Record that `view` is ``kernels[kernel](source._data, *args)`` and shares its storage.
+
+    With `autograd` (an op's view, not a ``.data`` alias) the view also shares `source`'s
+    version counter and remembers its base for in-place ops on it."""
     if view is source:
         return view
+    if autograd:
+        # the third entry is the base's grad_fn the view's history was derived from: when the
+        # base's history changes (an in-place op on it or on another of its views), autograd
+        # derives the view's again (ember.ops.inplace.refresh_view)
+        parent = source._view
+        if parent is not None:
+            base = parent[0]
+            view._view = (base, parent[1] + ((kernel, args),), base.grad_fn)
+        else:
+            view._view = (source, ((kernel, args),), source.grad_fn)
+        view._vc = source._vc
+    if not source._backend.mutable:
+        _track_storage(view, source, kernel, args)
+    return view
+
+
+def _track_storage(view, source, kernel, args):
     meta = _view_of.get(id(source))
     if meta is not None:
         base, steps = meta[1], meta[2] + [(kernel, args)]
@@ -42,7 +68,6 @@ def track(view, source, kernel, args):
         entry = _views_of[id(base)] = (weakref.ref(base, lambda _, k=id(base): _forget_base(k)),
                                        {})
     entry[1][id(view)] = weakref.ref(view)
-    return view
 
 
 def _apply(kernels, steps, raw):
@@ -57,8 +82,8 @@ def written(t):
     kernels = t._backend.kernels
     if meta is not None:
         base, steps = meta[1], meta[2]
-        # the base's version is left alone: views do not share version counters in ember yet
-        # (on any backend), and `.data` must not share one (PyTorch)
+        # the version counter was bumped by the writer (shared with the base for real views;
+        # a `.data` alias must not bump the base's, as in PyTorch)
         base._data = _write_back(base, steps, t._data)
     else:
         base = t
@@ -73,15 +98,25 @@ def written(t):
             v._data = _apply(kernels, _view_of[key][2], base._data)
 
 
-def _write_back(base, steps, new_view):
-    """The base's array with the elements the view covers replaced by `new_view`."""
+def positions(base, steps):
+    """The raw int64 array of flat positions in `base` that the view made by `steps` covers."""
     be = base._backend
     k = be.kernels
     shape = base._data.shape
     n = 1
     for s in shape:
         n *= s
-    positions = k["reshape"](k["arange"](0, n, 1, be.dtype_native(_dt.int64)), shape)
-    covered = _apply(k, steps, positions)
-    flat = k["index_put"](k["reshape"](base._data, (n,)), (covered,), new_view, False)
+    flat = k["reshape"](k["arange"](0, n, 1, be.dtype_native(_dt.int64)), shape)
+    return _apply(k, steps, flat)
+
+
+def _write_back(base, steps, new_view):
+    """The base's array with the elements the view covers replaced by `new_view`."""
+    k = base._backend.kernels
+    shape = base._data.shape
+    n = 1
+    for s in shape:
+        n *= s
+    flat = k["index_put"](k["reshape"](base._data, (n,)), (positions(base, steps),), new_view,
+                          False)
     return k["reshape"](flat, shape)

@@ -89,9 +89,16 @@ def make_kernels(xp=None):
         return xp.matmul(a, b)
 
     kernels = numpy_api_kernels(xp)
+    try:  # CuPy's own erf (the NumPy backend computes it with a series)
+        from cupyx.scipy.special import erf as _erf
+    except ImportError:
+        _erf = None
+    if _erf is not None:
+        kernels["erf"] = _erf
     kernels.update({
         "to_numpy": to_numpy, "astype": astype, "generator": generator, "pow": power,
         "getitem": getitem, "setitem": setitem, "index_put": index_put, "matmul": matmul,
+        "from_dlpack": xp.from_dlpack,  # a CUDA capsule stays on the device, without a copy
     })
     return kernels
 

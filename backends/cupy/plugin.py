@@ -29,7 +29,8 @@ def ember_backend_info():
     except Exception:  # noqa: BLE001 - reported by ember_backend_available
         version = None
     return {"library": "cupy", "version": version, "extra": "cuda", "mutable": True,
-            "shares_numpy_memory": False, "dlpack": True}
+            "shares_numpy_memory": False, "dlpack": True,
+            "out_kernels": ["add", "sub", "mul", "div"]}
 
 
 @ember.hookimpl

@@ -8,12 +8,14 @@ kernel is a plain function on raw arrays; the signatures are those of
 import numpy as np
 
 from . import elementwise, reduction, linalg, shape, indexing, random, conv, nn
+from .elementwise import quiet_for
 
 AREAS = (elementwise, reduction, linalg, shape, indexing, random, conv, nn)
 
 
 def make_kernels(xp, mutable=True):
     """The kernel table for array module `xp` (``numpy`` or ``cupy``)."""
+    quiet = quiet_for(xp)  # for the kernels NaN, inf or 0 can make NumPy warn
 
     def asarray(data, dtype):
         return xp.array(data, dtype=dtype, copy=True)
@@ -24,6 +26,7 @@ def make_kernels(xp, mutable=True):
     def to_numpy(a):
         return a if xp is np else xp.asnumpy(a)
 
+    @quiet
     def astype(a, dtype):
         return a.astype(dtype)
 
@@ -46,6 +49,7 @@ def make_kernels(xp, mutable=True):
     def eye(n, m, dtype):
         return xp.eye(n, m, dtype=dtype)
 
+    @quiet
     def sigmoid(a):
         if a.dtype.kind == "c":
             return 1 / (1 + xp.exp(-a))
@@ -64,10 +68,17 @@ def make_kernels(xp, mutable=True):
         return out
 
     def reduce_with(fn):
+        @quiet
         def reduce(a, dims, keepdim):
             return xp.asarray(fn(a, axis=dims, keepdims=keepdim))
 
         return reduce
+
+    @quiet
+    def mean(a, dims, keepdim):
+        if a.size == 0:  # NumPy warns "Mean of empty slice"; the result is NaN as in PyTorch
+            return xp.asarray(xp.sum(a, axis=dims, keepdims=keepdim) / 0)
+        return xp.asarray(xp.mean(a, axis=dims, keepdims=keepdim))
 
     def arg_with(fn):
         def arg(a, dim, keepdim):
@@ -76,7 +87,9 @@ def make_kernels(xp, mutable=True):
         return arg
 
     def getitem(a, index):
-        return a[index]
+        out = a[index]
+        # all-integer indexing gives a NumPy scalar; a trailing ... gives a 0-d view instead
+        return out if isinstance(out, xp.ndarray) else a[tuple(index) + (Ellipsis,)]
 
     def _has_arrays(index):
         return any(hasattr(i, "shape") for i in index)
@@ -120,6 +133,7 @@ def make_kernels(xp, mutable=True):
     def randint(state, low, high, shape, dtype):
         return state.integers(low, high, size=shape).astype(dtype, copy=False)
 
+    @quiet
     def matmul(a, b):
         return xp.matmul(a, b)
 
@@ -131,15 +145,16 @@ def make_kernels(xp, mutable=True):
         # random
         "generator": generator, "rand": rand, "randn": randn, "randint": randint,
         # elementwise
-        "add": xp.add, "sub": xp.subtract, "mul": xp.multiply, "div": xp.true_divide,
-        "pow": xp.power, "neg": xp.negative, "exp": xp.exp, "log": xp.log, "sqrt": xp.sqrt,
-        "sin": xp.sin, "cos": xp.cos,
+        "add": quiet(xp.add), "sub": quiet(xp.subtract), "mul": quiet(xp.multiply),
+        "div": quiet(xp.true_divide), "pow": quiet(xp.power), "neg": xp.negative,
+        "exp": quiet(xp.exp), "log": quiet(xp.log), "sqrt": quiet(xp.sqrt),
+        "sin": quiet(xp.sin), "cos": quiet(xp.cos),
         "abs": xp.abs, "sign": sign, "tanh": xp.tanh, "sigmoid": sigmoid, "relu": relu,
         "maximum": xp.maximum, "minimum": xp.minimum, "where": where,
         "eq": xp.equal, "ne": xp.not_equal, "lt": xp.less, "le": xp.less_equal,
         "gt": xp.greater, "ge": xp.greater_equal,
         # reductions
-        "sum": reduce_with(xp.sum), "mean": reduce_with(xp.mean), "amax": reduce_with(xp.max),
+        "sum": reduce_with(xp.sum), "mean": mean, "amax": reduce_with(xp.max),
         "amin": reduce_with(xp.min), "argmax": arg_with(xp.argmax), "argmin": arg_with(xp.argmin),
         # shape and indexing
         "reshape": lambda a, shape: a.reshape(shape), "permute": xp.transpose,

@@ -11,7 +11,8 @@ DTYPES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float3
 @ember.hookimpl
 def ember_backend_info():
     return {"library": "numpy", "version": np.__version__, "mutable": True,
-            "shares_numpy_memory": True, "dlpack": True}
+            "shares_numpy_memory": True, "dlpack": True,
+            "out_kernels": ["add", "sub", "mul", "div"]}
 
 
 @ember.hookimpl

@@ -17,6 +17,20 @@ NUMERIC = INT + FLOAT + COMPLEX
 REAL = INT + FLOAT
 
 
+class _Code(str):
+    """A snippet's call of ``ember.nn.functional.<name>``, for any number of arguments."""
+
+    def format(self, *parts, kw=""):
+        return f"{self}({', '.join(parts)}{kw})"
+
+
+def _functional(name):
+    """`call` and `code` for an op reached as ``ember.nn.functional.<name>``."""
+    import ember.nn.functional as F
+
+    return dict(call=getattr(F, name), code=_Code(f"ember.nn.functional.{name}"))
+
+
 # -- helpers for the references --------------------------------------------------------------------
 def _axis(dim, ndim=1):
     """An ember dim argument as NumPy's axis (a 0-d input reduces over nothing)."""

@@ -1,3 +1,261 @@
 """Sample entries for the shape ops added after the first set (see ``ember_conformance.samples``)."""
 
-ENTRIES = []
+import numpy as np
+
+import ember
+
+from ..entries import E, Entry, S
+from .core import _transpose_ref, dim_errors, transpose_samples
+
+
+def _piece_views(ctx):
+    """Each piece of unbind / split / chunk is a view: a write into the last piece reaches the
+    base, and a write into the base reaches the first piece."""
+    from ..checks import compare, host, to_host, tolerance
+
+    ran = 0
+    for i, s in enumerate(ctx.samples()):
+        if not s.view:
+            continue
+        ran += 1
+        try:
+            with ember.default_backend(ctx.backend.name):
+                args, kwargs = ctx.materialize(s.args), ctx.materialize(s.kwargs)
+                x = args[0]
+                base = host(x).copy()
+                refs = ctx.entry.ref(base, *to_host(args[1:]), **to_host(kwargs))
+                pieces = ctx.invoke(args, kwargs)
+                pieces[-1].add_(1)
+                refs[-1][...] += 1
+                problem = compare(x, base, x.dtype, tolerance(ctx.entry, x.dtype))
+                if problem:
+                    ctx.fail_sample(i, s, f"writing into a piece did not reach its base: {problem}",
+                                    tail=["out[-1].add_(1)", "print(x0)  # changed too"])
+                    continue
+                x.add_(1)
+                base += 1
+                problem = compare(pieces[0], refs[0], x.dtype, tolerance(ctx.entry, x.dtype))
+                if problem:
+                    ctx.fail_sample(i, s, f"writing into the base did not reach a piece: {problem}",
+                                    tail=["x0.add_(1)", "print(out[0])"])
+        except Exception as exc:  # noqa: BLE001
+            ctx.raised(i, s, exc)
+    if not ran:
+        import pytest
+
+        pytest.fail(f"{ctx.case.op}: no sample is marked is_view()", pytrace=False)
+    ctx.finish("pieces and their base do not share writes")
+
+
+# -- narrow, unbind, split, chunk ------------------------------------------------------------------
+def narrow_samples(m):
+    return [S(m(4, 3), 0, 1, 2).is_view().named("rows"), S(m(4, 3), -1, 0, 2).is_view()
+            .named("negative dim"), S(m(4, 3), 1, -2, 2).is_view().named("negative start"),
+            S(m(5), 0, 2, 0).named("empty")]
+
+
+def _narrow_ref(a, dim, start, length):
+    start = start % a.shape[dim] if start < 0 else start
+    return a[(slice(None),) * (dim % a.ndim) + (slice(start, start + length),)]
+
+
+def narrow_errors(m):
+    return [E(RuntimeError, m(4, 3), 1, 2, 2), E(IndexError, m(4, 3), 2, 0, 1),
+            E(RuntimeError, m(), 0, 0, 1), E(IndexError, m(4, 3), 0, 5, 1)]
+
+
+def unbind_samples(m):
+    return [S(m(3, 2)).is_view().named("rows"), S(m(2, 3, 2), 1).is_view().named("middle dim"),
+            S(m(2, 3), -1).is_view().named("negative dim"), S(m(0, 2), 1).named("empty")]
+
+
+def _unbind_ref(a, dim=0):
+    return tuple(np.moveaxis(a, dim, 0))
+
+
+def split_samples(m):
+    return [S(m(5, 2), 2).is_view().named("size, uneven"), S(m(4, 3), [1, 2], 1).is_view()
+            .named("sizes"), S(m(4, 3), 4).is_view().named("one piece"),
+            S(m(2, 6), 3, -1).is_view().named("negative dim"),
+            S(m(3, 2), [0, 3]).named("an empty piece")]
+
+
+def _split_ref(a, size, dim=0):
+    n = a.shape[dim]
+    cuts = np.cumsum(size)[:-1] if isinstance(size, list) else range(size, n, size)
+    return tuple(np.split(a, list(cuts), axis=dim))
+
+
+def split_errors(m):
+    return [E(RuntimeError, m(4, 3), [1, 1], 1), E(RuntimeError, m(4, 3), 0),
+            E(IndexError, m(4, 3), 2, 2), E(RuntimeError, m(4, 3), -1)]
+
+
+def chunk_samples(m):
+    return [S(m(6, 2), 3).is_view().named("even"), S(m(5, 2), 2).is_view().named("uneven"),
+            S(m(2, 5), 3, 1).is_view().named("dim 1"), S(m(2, 2), 4).is_view()
+            .named("fewer pieces than asked")]
+
+
+def _chunk_ref(a, chunks, dim=0):
+    n = a.shape[dim]
+    return _split_ref(a, -(-n // chunks), dim)
+
+
+def chunk_errors(m):
+    return [E(RuntimeError, m(4, 3), 0), E(IndexError, m(4, 3), 2, 2)]
+
+
+# -- reshaping views -------------------------------------------------------------------------------
+def unflatten_samples(m):
+    return [S(m(2, 6), 1, (2, 3)).is_view().named("last dim"), S(m(6, 2), 0, (3, -1)).is_view()
+            .named("inferred size"), S(m(4), -1, (1, 4, 1)).is_view().named("ones"),
+            S(m(0, 2), 0, (0, 5)).named("empty")]
+
+
+def _unflatten_ref(a, dim, sizes):
+    d = dim % a.ndim
+    inner = np.empty(a.shape[d]).reshape(sizes).shape if a.shape[d] else tuple(sizes)
+    return a.reshape(a.shape[:d] + inner + a.shape[d + 1:])
+
+
+def unflatten_errors(m):
+    return [E(RuntimeError, m(2, 6), 1, (4, 2)), E(IndexError, m(2, 6), 2, (2, 1))]
+
+
+def movedim_samples(m):
+    return [S(m(2, 3, 4), 0, 2).is_view().named("one dim"), S(m(2, 3, 4), (0, 1), (2, 0))
+            .is_view().named("two dims"), S(m(2, 3), -1, 0).is_view().named("negative"),
+            S(m(), 0, 0).named("0-d")]
+
+
+def _movedim_ref(a, source, destination):
+    return np.moveaxis(a, source, destination) if a.ndim else a
+
+
+def movedim_errors(m):
+    return [E(RuntimeError, m(2, 3, 4), (0, 0), (1, 2)), E(RuntimeError, m(2, 3), (0, 1), (0,)),
+            E(IndexError, m(2, 3), 2, 0)]
+
+
+def broadcast_to_samples(m):
+    return [S(m(3, 1), (2, 3, 4)).named("new dims"), S(m(3), (2, 3)).named("row"),
+            S(m(), (2,)).named("0-d"), S(m(3, 1), (-1, 2)).named("-1 keeps a dim")]
+
+
+def _broadcast_to_ref(a, shape):
+    shape = tuple(a.shape[i - (len(shape) - a.ndim)] if s == -1 else s
+                  for i, s in enumerate(shape))
+    return np.broadcast_to(a, shape)
+
+
+def broadcast_tensors_samples(m):
+    return [S(m(3, 1), m(4)).named("two"), S(m(2, 1, 3), m(4, 1), m()).named("three, 0-d"),
+            S(m(2, 3)).named("one")]
+
+
+def broadcast_tensors_errors(m):
+    return [E(RuntimeError, m(2, 3), m(3, 2))]
+
+
+# -- copies ----------------------------------------------------------------------------------------
+def repeat_samples(m):
+    return [S(m(2, 3), 2, 1).named("rows"), S(m(2, 3), 2, 2, 3).named("new leading dim"),
+            S(m(3), (1,)).named("once"), S(m(), 3).named("0-d"), S(m(2, 3), 0, 1).named("zero")]
+
+
+def _repeat_ref(a, *reps):
+    if len(reps) == 1 and isinstance(reps[0], tuple):
+        reps = reps[0]
+    return np.tile(a.reshape((1,) * (len(reps) - a.ndim) + a.shape), reps)
+
+
+def repeat_errors(m):
+    return [E(RuntimeError, m(2, 3), 2), E(RuntimeError, m(2, 3), 1, -1)]
+
+
+def tile_samples(m):
+    return [S(m(2, 3), (2,)).named("fewer dims"), S(m(2, 3), (2, 1, 2)).named("more dims"),
+            S(m(3), (2, 2)).named("1-d")]
+
+
+def flip_samples(m):
+    return [S(m(3, 4), (0,)).named("rows"), S(m(3, 4), (0, 1)).named("both"),
+            S(m(2, 3, 2), [-1]).named("negative dim"), S(m(0, 2), (0,)).named("empty")]
+
+
+def flip_errors(m):
+    return [E(RuntimeError, m(3, 4), (0, 0)), E(IndexError, m(3, 4), (2,))]
+
+
+def roll_samples(m):
+    return [S(m(3, 4), 1, 0).named("rows"), S(m(3, 4), -1, 1).named("negative shift"),
+            S(m(3, 4), (1, 2), (0, 1)).named("two dims"), S(m(3, 4), 5).named("flattened"),
+            S(m(3, 4), 0, 1).named("no shift"), S(m(0, 2), 1, 0).named("empty")]
+
+
+def _roll_ref(a, shifts, dims=None):
+    return np.roll(a, shifts, dims)
+
+
+def roll_errors(m):
+    return [E(RuntimeError, m(3, 4), (1, 2), 0), E(IndexError, m(3, 4), 1, 2)]
+
+
+def _stack_samples(m):
+    out = [S([m(2, 3), m(2, 2)]).named("2-d"), S([m(3), m(2)]).named("1-d"),
+           S([m(), m(2)]).named("0-d and 1-d")]
+    if m.dtype is ember.float32:
+        out.append(S([m(2), m(2, dtype=ember.float64)]).out(ember.float64)
+                   .requires(ember.float64).named("promotes"))
+    return out
+
+
+def _vstack_samples(m):
+    out = [S([m(2, 3), m(1, 3)]).named("2-d"), S([m(3), m(3)]).named("1-d rows"),
+           S([m(2, 3), m(3)]).named("2-d and 1-d")]
+    if m.dtype is ember.float32:
+        out.append(S([m(2), m(2, dtype=ember.float64)]).out(ember.float64)
+                   .requires(ember.float64).named("promotes"))
+    return out
+
+
+def _stack_errors(m):
+    return [E(RuntimeError, []), E(TypeError, m(2, 3)), E(RuntimeError, [m(2, 3), m(3, 2)])]
+
+
+def _tri_samples(m):
+    return [S(m(4, 4)).named("square"), S(m(3, 5), 1).named("above"), S(m(5, 3), -1)
+            .named("below"), S(m(2, 3, 3), 0).named("batched"), S(m(0, 3)).named("empty")]
+
+
+def _tri_errors(m):
+    return [E(RuntimeError, m(3))]
+
+
+ENTRIES = [
+    Entry("narrow", narrow_samples, _narrow_ref, errors=narrow_errors),
+    Entry("unbind", unbind_samples, _unbind_ref, errors=dim_errors(1),
+          custom={"views": _piece_views}),
+    Entry("split", split_samples, _split_ref, errors=split_errors, variants=False,
+          custom={"views": _piece_views}),
+    Entry("chunk", chunk_samples, _chunk_ref, errors=chunk_errors, variants=False,
+          custom={"views": _piece_views}),
+    Entry("unflatten", unflatten_samples, _unflatten_ref, errors=unflatten_errors),
+    Entry("swapaxes", transpose_samples, _transpose_ref, errors=dim_errors(2)),
+    Entry("swapdims", transpose_samples, _transpose_ref, errors=dim_errors(2)),
+    Entry("movedim", movedim_samples, _movedim_ref, errors=movedim_errors),
+    Entry("moveaxis", movedim_samples, _movedim_ref, errors=movedim_errors),
+    Entry("broadcast_to", broadcast_to_samples, _broadcast_to_ref,
+          errors=lambda m: [E(RuntimeError, m(2, 3), (3, 3))]),
+    Entry("broadcast_tensors", broadcast_tensors_samples,
+          lambda *arrays: tuple(np.broadcast_arrays(*arrays)), errors=broadcast_tensors_errors),
+    Entry("repeat", repeat_samples, _repeat_ref, errors=repeat_errors),
+    Entry("tile", tile_samples, lambda a, dims: np.tile(a, dims)),
+    Entry("flip", flip_samples, lambda a, dims: np.flip(a, dims), errors=flip_errors),
+    Entry("roll", roll_samples, _roll_ref, errors=roll_errors),
+    Entry("hstack", _stack_samples, lambda arrays: np.hstack(arrays), errors=_stack_errors),
+    Entry("vstack", _vstack_samples, lambda arrays: np.vstack(arrays), errors=_stack_errors),
+    Entry("tril", _tri_samples, lambda a, diagonal=0: np.tril(a, diagonal), errors=_tri_errors),
+    Entry("triu", _tri_samples, lambda a, diagonal=0: np.triu(a, diagonal), errors=_tri_errors),
+]

@@ -1,11 +1,17 @@
 """Graph nodes and grad mode: what an op records when an input requires grad.
 
 Every differentiable op has one Node subclass named as PyTorch names it (``AddBackward0``),
-created from the op's registry entry. A node holds edges to the nodes of its inputs
-(``next_functions``), the tensors its derivative needs (saved with their version, so a later
-in-place change is caught), and small non-tensor facts (shapes, dims) in ``ctx``.
+created from the op's registry entry. A node holds edges ``(node, output_nr)`` to the nodes of its
+inputs (``next_functions``), the tensors its derivative needs (saved with their version, so a
+later in-place change is caught), and small non-tensor facts (shapes, dims) in ``ctx``.
+
+No node refers back to a tensor it produced (an output saved for backward is kept as a bare
+alias of its data), so a graph is a DAG of plain references and is freed by reference counting
+as soon as its outputs are dropped.
 """
 
+import itertools
+import re
 import threading
 import weakref
 
@@ -18,21 +24,98 @@ class _GradMode(threading.local):
 grad_mode = _GradMode()
 
 
+class RemovableHandle:
+    """Returned by ``register_hook``; ``handle.remove()`` unregisters the hook."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self._hooks = weakref.ref(hooks) if hooks is not None else None
+        self.id = next(self._ids)
+
+    def remove(self):
+        hooks = self._hooks() if self._hooks is not None else None
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _Hooks(dict):
+    """A hook table (a dict subclass, so a handle can refer to it weakly)."""
+
+    __slots__ = ("__weakref__",)
+
+
+def add_hook(table, fn):
+    """Put `fn` in hook table `table` (made if None); return (table, handle)."""
+    if table is None:
+        table = _Hooks()
+    handle = RemovableHandle(table)
+    table[handle.id] = fn
+    return table, handle
+
+
+class _SavedOutput:
+    """An output of the node saved for its own backward, kept without its ``grad_fn`` (which is
+    the node itself: keeping it would make a reference cycle). Unpacking rebuilds the tensor
+    with the node as its ``grad_fn``, so higher-order gradients still flow through it."""
+
+    __slots__ = ("alias", "output_nr", "_vc")
+
+    def __init__(self, out):
+        from ..tensor import _wrap
+
+        self.alias = _wrap(out._data, out._backend, out._dtype)
+        self.alias._vc = self._vc = out._vc  # in-place changes of the output are still detected
+        self.output_nr = out._output_nr
+
+    def unpack(self, node):
+        from ..tensor import _wrap
+
+        a = self.alias
+        t = _wrap(a._data, a._backend, a._dtype)
+        t._vc = a._vc
+        t.grad_fn = node
+        t._output_nr = self.output_nr
+        t._rg = True
+        return t
+
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved "
+          "tensors after they have already been freed). Saved intermediate values of the "
+          "graph are freed when you call .backward() or autograd.grad(). Specify "
+          "retain_graph=True if you need to backward through the graph a second time or "
+          "if you need to access saved tensors after calling backward.")
+
+
+def _op_title(node):
+    """How PyTorch names an op in the version error: ``MulBackward0`` -> ``Mul``."""
+    return re.sub(r"Backward\d*$", "", node.name())
+
+
 class Node:
     """A step of the backward graph. Subclasses are made per op by ``node_class``."""
 
     __slots__ = ("next_functions", "_saved", "_versions", "ctx", "_freed", "_hooks",
-                 "__weakref__")
+                 "_post_hooks", "_retained", "__weakref__")
     _backward = None
     _op_name = None
+    _n_outputs = 1
 
     def __init__(self, next_functions, saved, ctx):
         self.next_functions = next_functions
         self._saved = saved
-        self._versions = tuple([t._version for t in saved]) if saved else ()
+        self._versions = tuple([t._vc[0] for t in saved]) if saved else ()
         self.ctx = ctx
         self._freed = False
-        self._hooks = None
+        self._hooks = None  # tensor hooks on this node's outputs: {id: (output_nr, fn)}
+        self._post_hooks = None
+        self._retained = None  # {output_nr: weakref(tensor)} of outputs that retain_grad()
 
     def name(self):
         return type(self).__name__
@@ -44,36 +127,56 @@ class Node:
     @property
     def saved_tensors(self):
         if self._freed:
-            raise RuntimeError(
-                "Trying to backward through the graph a second time (or directly access saved "
-                "tensors after they have already been freed). Saved intermediate values of the "
-                "graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or "
-                "if you need to access saved tensors after calling backward.")
+            raise RuntimeError(_FREED)
+        out = []
         for t, v in zip(self._saved, self._versions):
-            if t._version != v:
+            if t is None:  # autograd.Function may save None
+                out.append(None)
+                continue
+            own = type(t) is _SavedOutput
+            vc = t._vc
+            if vc[0] != v:
+                fn = self if own else t.grad_fn
+                which = f", which is output 0 of {_op_title(fn)}," if fn is not None else ""
+                shape = list((t.alias if own else t)._data.shape)
                 raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t._type_name()} {list(t.shape)}], which is output 0 of "
-                    f"{self.name()}, is at version {t._version}; expected version {v} instead.")
-        return self._saved
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{(t.alias if own else t)._type_name()} {shape}]"
+                    f"{which} is at version {vc[0]}; expected version {v} instead. Hint: the "
+                    "tensor was saved for backward before it was changed in place; make a copy "
+                    "(.clone()) before the in-place operation.")
+            out.append(t.unpack(self) if own else t)
+        return tuple(out)
 
     def apply(self, grad):
         """The gradients for each input, given the gradient of this node's output."""
-        if self._freed:
-            self.saved_tensors  # raises the freed-graph error
         return type(self)._backward(self, grad)
 
     def release(self):
         """Drop what was saved for backward (after a backward without retain_graph)."""
-        self._saved = ()
-        self._versions = ()
-        self._freed = True
+        if self._saved:
+            self._saved = ()
+            self._versions = ()
+            self._freed = True
 
     def register_hook(self, fn):
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; it may return new
+        grad_inputs. Returns a handle whose ``remove()`` unregisters it."""
+        self._post_hooks, handle = add_hook(self._post_hooks, fn)
+        return handle
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return new grad_outputs."""
+        return self._tensor_hook(None, fn)
+
+    def _tensor_hook(self, output_nr, fn):
+        self._hooks, handle = add_hook(self._hooks, (output_nr, fn))
+        return handle
+
+    def _retain(self, output_nr, tensor):
+        if self._retained is None:
+            self._retained = {}
+        self._retained[output_nr] = weakref.ref(tensor)
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"
@@ -98,11 +201,25 @@ def node_class(op_name, grad_fn_name, backward):
                                         "_op_name": op_name})
 
 
+def _stale_view(t):
+    """Whether `t` is a view whose base's history changed since its own was derived."""
+    view = t._view
+    return view is not None and view[2] is not view[0].grad_fn
+
+
+def _refresh(t):
+    from ..ops.inplace import refresh_view
+
+    refresh_view(t)
+
+
 def edge(t):
-    """The edge (node, 0) through which gradient reaches tensor `t`, or (None, 0)."""
+    """The edge (node, output_nr) through which gradient reaches tensor `t`, or (None, 0)."""
+    if t._view is not None and _stale_view(t):
+        _refresh(t)
     fn = t.grad_fn
     if fn is not None:
-        return (fn, 0)
+        return (fn, t._output_nr)
     if t._rg:
         acc = t._grad_acc() if t._grad_acc is not None else None
         if acc is None:
@@ -121,10 +238,19 @@ def record(cls, out, inputs, saved=(), ctx=None):
     for t in inputs:  # edge() inlined: this runs for every recorded op
         if t is None:
             edges.append(_NO_EDGE)
-        elif t.grad_fn is not None:
-            edges.append((t.grad_fn, 0))
+            continue
+        view = t._view
+        if view is not None and view[2] is not view[0].grad_fn:
+            _refresh(t)
+        if t.grad_fn is not None:
+            edges.append((t.grad_fn, t._output_nr))
         else:
             edges.append(edge(t) if t._rg else _NO_EDGE)
+    if saved:
+        for s in saved:
+            if s is out:
+                saved = tuple(_SavedOutput(s) if s is out else s for s in saved)
+                break
     out.grad_fn = cls(tuple(edges), saved, ctx)
     out._rg = True
     return out

@@ -1,4 +1,4 @@
-"""Conversion ops: dtype casts (``to``), clone, copy_ (assign), and the NumPy boundary."""
+"""Conversion ops: dtype casts (``to``), clone, copy_ (assign), the NumPy boundary and DLPack."""
 
 from .. import backends as _backends
 from .. import views
@@ -137,3 +137,70 @@ def to(self, *args, **kwargs):
     if copy and out is self:
         out = clone(self)
     return out
+
+
+# -- DLPack ------------------------------------------------------------------------------------
+_DLPACK_DEVICES = {1: "cpu", 2: "cuda", 10: "rocm"}  # DLPack device types ember can name
+
+
+def _dlpack_kernel(k, obj):
+    import numpy as np
+
+    return k["from_numpy"](np.from_dlpack(obj))
+
+
+def _dlpack_target(kind, index):
+    """The backend a DLPack capsule of device (`kind`, `index`) goes to: the default one if it has
+    that device, else an available one that has it and speaks DLPack."""
+    name = _DLPACK_DEVICES.get(kind)
+    if name is None:
+        raise RuntimeError(f"from_dlpack(): unsupported DLPack device type {kind}")
+    wanted = {name, f"{name}:{index}"}
+    default = _backends._default_backend()
+    if wanted & set(default.devices):
+        return default
+    for be in _backends.installed().values():
+        be.load()
+        if be.status == _backends.AVAILABLE and be.dlpack and wanted & set(be.devices):
+            return be
+    raise RuntimeError(f"from_dlpack(): no installed backend provides device "
+                       f"{name}:{index} with DLPack support")
+
+
+@defop("from_dlpack", "conversion", "the capsule's",
+       kernel="from_dlpack(obj) -> array  (obj has __dlpack__; shares memory where the backend "
+              "can)", decomposition=_dlpack_kernel, method=False)
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any object that speaks DLPack (a NumPy, JAX, CuPy or PyTorch
+    array) where the receiving backend allows it, else a copy."""
+    if isinstance(ext_tensor, Tensor):
+        if ext_tensor._rg:
+            raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+        return ext_tensor.detach()
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise TypeError(f"from_dlpack(): expected an object with __dlpack__, got "
+                        f"{type(ext_tensor).__name__}")
+    kind, index = ext_tensor.__dlpack_device__()
+    be = _dlpack_target(int(kind), int(index))
+    raw = be.kernels["from_dlpack"](ext_tensor)
+    for dt, native in be.native.items():
+        if native == raw.dtype:
+            return _wrap(raw, be, dt)
+    raise TypeError(f"from_dlpack(): the {be.name} backend has no ember dtype for {raw.dtype}")
+
+
+def to_dlpack(self, **kwargs):
+    """``Tensor.__dlpack__``: a DLPack capsule of this tensor's array, without copying where the
+    backend's arrays speak DLPack (else of a NumPy copy)."""
+    if self._rg:
+        raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    raw = self._data if self._backend.dlpack else self._backend.kernels["to_numpy"](self._data)
+    return raw.__dlpack__(**kwargs)
+
+
+def dlpack_device(self):
+    """``Tensor.__dlpack_device__``: (device type, index) as DLPack numbers them."""
+    if self._backend.dlpack:
+        return self._data.__dlpack_device__()
+    return (1, 0)

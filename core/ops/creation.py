@@ -214,6 +214,27 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False,
                          dtype), requires_grad)
 
 
+def _logspace_kernel(k, start, end, steps, base, dtype, work):
+    return k["astype"](k["pow"](float(base), k["linspace"](start, end, steps, work)), dtype)
+
+
+@defop("logspace", "creation", "the default float",
+       kernel="logspace(start, end, steps, base, dtype, work) -> array  (work: the float dtype the "
+              "exponents are spaced in)", decomposition=_logspace_kernel,
+       method=False)
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
+             _backend=None):
+    """`steps` values from ``base ** start`` to ``base ** end``, evenly spaced in the exponent."""
+    if not isinstance(steps, int) or steps < 0:
+        raise RuntimeError(f"number of steps must be non-negative, got {steps}")
+    dtype = dtype or _dt.get_default_dtype()
+    be = _pick_backend(device, _backend)
+    work = dtype if dtype.is_floating_point or dtype.is_complex else _dt.float64
+    raw = be.kernels["logspace"](start, end, steps, base, be.dtype_native(dtype),
+                                 be.dtype_native(work))
+    return _finish(_wrap(raw, be, dtype), requires_grad)
+
+
 @defop("eye", "creation", "the default float", kernel="eye(n, m, dtype) -> array", method=False)
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, _backend=None):
     """An n x m matrix with ones on the diagonal."""
@@ -227,11 +248,10 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, _backend=Non
 
 
 def _like(create, name):
-    def like(input, *args, dtype=None, device=None, requires_grad=False, **kwargs):
-        return create(*args, input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                      _backend=input._backend, **kwargs) if name == "full_like" else \
-            create(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                   _backend=input._backend)
+    def like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+             memory_format=None):
+        return create(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                      _backend=input._backend)
 
     like.__name__ = like.__qualname__ = name
     like.__doc__ = f"Like :func:`{create.__name__}`, with the size (and by default the dtype) of input."
@@ -243,7 +263,8 @@ ones_like = _like(ones, "ones_like")
 empty_like = _like(empty, "empty_like")
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
     """A tensor like `input` filled with `fill_value`."""
     return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad,
                 _backend=input._backend)

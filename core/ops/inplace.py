@@ -4,21 +4,35 @@ committed into the tensor, which keeps its identity and bumps its version.
 On a mutable backend the result is written into the tensor's own array (``assign``), so NumPy
 views and arrays from ``.numpy()`` see the change; on an immutable backend (JAX) the tensor is
 rebound to the new array.
+
+For autograd the tensor takes the result's history. When the tensor is a view, its base changed
+too: the base's history becomes a ``CopySlices`` node (the base's old gradient outside the
+elements the view covers, the result's gradient inside them), and the view is recomputed from
+the base (``AsStridedBackward0``), as in PyTorch.
 """
 
+import sys
+
 from .. import views
-from ..autograd.graph import grad_mode
+from ..autograd.graph import _NO_EDGE, edge, grad_mode, node_class
+from ..tensor import _wrap
 
 
-def _check_leaf(t, fn):
-    if t._rg and t.grad_fn is None and grad_mode.enabled:
+def _check_leaf(t):
+    if not grad_mode.enabled:
+        return
+    if t._rg and t.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    view = t._view
+    if view is not None and view[0]._rg and view[0].grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
 
 
 def commit(self, out):
     """Make `self` hold `out`'s value and history; return `self`."""
-    _check_leaf(self, "")
+    _check_leaf(self)
     if out._dtype is not self._dtype:
         if not can_cast(out._dtype, self._dtype):
             raise RuntimeError(f"result type {_title(out._dtype)} can't be cast to the desired "
@@ -29,13 +43,107 @@ def commit(self, out):
                            f"shape {list(out._data.shape)}")
     be = self._backend
     self._data = be.kernels["assign"](self._data, out._data)
-    self._version += 1
+    self._vc[0] += 1
     if not be.mutable:
         views.written(self)
-    if out.grad_fn is not None:
-        self.grad_fn = out.grad_fn
-        self._rg = True
+    if grad_mode.enabled and (out.grad_fn is not None or self._rg):
+        _rebase_history(self, out)
     return self
+
+
+def _rebase_history(self, out):
+    """Give `self` (and its base, if it is a view) the history of the in-place result `out`."""
+    view = self._view
+    if view is not None and (view[0]._rg or out.grad_fn is not None):
+        base, steps, _ = view
+        ctx = (views.positions(base, steps), base._data.shape)
+        node = CopySlices((edge(base), edge(out) if out._rg else _NO_EDGE), (), ctx)
+        _set_history(base, node, 0)
+        _set_history(self, AsStridedBackward0(((node, 0),), (), ctx), 0)
+        self._view = (base, steps, node)
+    elif out.grad_fn is not None:
+        _set_history(self, out.grad_fn, out._output_nr)
+    else:  # overwritten by a value that has no history: no gradient reaches the old value
+        _set_history(self, CopyBackwards((edge(self),), (), None), 0)
+
+
+def refresh_view(t):
+    """Derive view `t`'s history again from its base's current one (the base, or another view
+    of it, was changed in place since), as PyTorch regenerates a view's grad_fn."""
+    base, steps, _ = t._view
+    node = base.grad_fn
+    if node is None and not base._rg:  # the base was detached in place
+        t.grad_fn, t._output_nr, t._rg = None, 0, False
+        t._view = (base, steps, None)
+        return
+    ctx = (views.positions(base, steps), base._data.shape)
+    _set_history(t, AsStridedBackward0((edge(base),), (), ctx), 0)
+    t._view = (base, steps, node)
+
+
+def _set_history(t, node, output_nr):
+    if t._retains_grad:  # retain_grad() follows the tensor to its new history
+        old = t.grad_fn
+        if old is not None and old._retained:
+            old._retained.pop(t._output_nr, None)
+        node._retain(output_nr, t)
+    t.grad_fn = node
+    t._output_nr = output_nr
+    t._rg = True
+
+
+def _flat_index(node):
+    from .indexing import _Raw
+
+    covered, shape = node.ctx
+    n = 1
+    for s in shape:
+        n *= s
+    return _Raw((covered,)), (n,), shape
+
+
+def _copy_slices_backward(node, g):
+    """The base's old value gets `g` outside the view, the in-place result `g` inside it."""
+    from .indexing import getitem, index_put
+    from .shape import reshape
+
+    index, flat, shape = _flat_index(node)
+    need_base, need_out = node.needs_input_grad
+    g = reshape(g, flat)
+    g_base = reshape(index_put(g, index, 0.0, _raw=True), shape) if need_base else None
+    return g_base, (getitem(g, index) if need_out else None)
+
+
+def _as_strided_backward(node, g):
+    """A view's gradient scattered into the base's shape."""
+    from .creation import zeros
+    from .indexing import index_put
+    from .shape import reshape
+
+    index, flat, shape = _flat_index(node)
+    z = zeros(flat, dtype=g._dtype, _backend=g._backend)
+    return (reshape(index_put(z, index, g, accumulate=True, _raw=True), shape),)
+
+
+def _copy_backward(node, g):
+    from .creation import zeros_like
+
+    return (zeros_like(g),)
+
+
+CopySlices = node_class("copy_slices", "CopySlices", _copy_slices_backward)
+AsStridedBackward0 = node_class("as_strided", "AsStridedBackward0", _as_strided_backward)
+CopyBackwards = node_class("copy_", "CopyBackwards", _copy_backward)
+
+
+def _snapshot(t):
+    """`t`'s value and place in the graph, as the input of an in-place op: what the op saves
+    for backward is this tensor, which the write into `t` neither changes nor versions."""
+    s = _wrap(t._data, t._backend, t._dtype)
+    s.grad_fn = t.grad_fn
+    s._output_nr = t._output_nr
+    s._rg = t._rg
+    return s
 
 
 def can_cast(from_, to):
@@ -52,9 +160,25 @@ def _title(d):
 def make_inplace(front, name):
     """The ``name_`` method of an op: run `front`, then commit into self."""
 
+    op = getattr(front, "op", None)
+    into = op.into if op is not None else None
+
     def inplace(self, *args, **kwargs):
-        _check_leaf(self, name)
-        return commit(self, front(self, *args, **kwargs))
+        _check_leaf(self)
+        if not grad_mode.enabled:
+            if (into is not None and op.name in self._backend.out_kernels
+                    and into(self, *args, **kwargs)):
+                self._vc[0] += 1
+                return self
+            return commit(self, front(self, *args, **kwargs))
+        if self._view is not None and self._view[2] is not self._view[0].grad_fn:
+            refresh_view(self)
+        src = _snapshot(self)
+        out = front(src, *[src if a is self else a for a in args], **kwargs)
+        if sys.getrefcount(src) > 2 and self._backend.mutable:
+            # the op saved its input for backward: keep that value, which the write replaces
+            src._data = self._backend.kernels["clone"](src._data)
+        return commit(self, out)
 
     inplace.__name__ = inplace.__qualname__ = name
     inplace.__doc__ = f"In-place version of :func:`{front.__name__}`."

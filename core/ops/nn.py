@@ -1,3 +1,787 @@
-"""nn ops: activations, softmax, normalisation, dropout, embedding and losses."""
+"""nn ops: activations, softmax, normalisation, dropout, embedding, losses and attention.
 
-__all__ = []  # the names nn.functional re-exports
+Activations, softmax and log_softmax are registry ops with their own node (PyTorch's grad_fn
+name) and a decomposition over other kernels that a backend may replace. Normalisation,
+dropout, embedding, most losses and attention are written with other ember ops, so autograd
+flows through those. nll_loss and binary_cross_entropy compute their
+value with ember ops and record their own node: one node instead of a chain (the fast path of
+cross_entropy), and a gradient that stays finite at probabilities 0 and 1.
+"""
+
+import math
+import warnings
+
+from . import conversion as V
+from . import creation as C
+from . import elementwise as E
+from . import indexing as I
+from . import linalg as L
+from . import random as RND
+from . import reduction as R
+from . import shape as S
+from ._common import _dt, _wrap, _wrap_dim, check_tensor, grad_mode, needs_grad, record
+from .registry import defop
+
+__all__ = ["leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "softmax", "log_softmax",
+           "layer_norm", "group_norm", "batch_norm", "dropout", "embedding", "one_hot",
+           "nll_loss", "cross_entropy", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "kl_div", "smooth_l1_loss", "huber_loss",
+           "scaled_dot_product_attention"]
+
+_NN = dict(function=False, method=False)  # reached as ember.nn.functional.<name>
+
+
+def _no_grad():
+    from ..autograd.mode import no_grad
+
+    return no_grad()
+
+
+def _floating(input, fn, kernel_name):
+    """Check that `input` is a floating-point tensor, as PyTorch's CPU kernels require."""
+    check_tensor(input, "input", fn)
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel_name}" not implemented for '
+                                  f"'{E._dtype_title(input._dtype)}'")
+    return input
+
+
+def _inplace(fn, input, inplace):
+    """``fn(input)``, written back into `input` when `inplace` (computed from a clone when
+    autograd needs the original values)."""
+    if not inplace:
+        return fn(input)
+    src = V.clone(input) if needs_grad(input) else input
+    return input.copy_(fn(src))
+
+
+# -- activations -----------------------------------------------------------------------------------
+_HALF = (_dt.float16, _dt.bfloat16)
+
+
+def _activation(op, input, *params):
+    """Run activation `op`'s kernel with scalar `params` (half precision computed in float32,
+    as PyTorch does); record its node, saving the input."""
+    be = input._backend
+    k = be.kernels
+    raw = input._data
+    if input._dtype in _HALF:
+        raw = k["astype"](k[op.name](k["astype"](raw, be.dtype_native(_dt.float32)), *params),
+                          be.dtype_native(input._dtype))
+    else:
+        raw = k[op.name](raw, *params)
+    out = _wrap(raw, be, input._dtype)
+    if input._rg and grad_mode.enabled:
+        record(op.node, out, (input,), (input,), params)
+    return out
+
+
+def _leaky_relu_backward(node, g):
+    (x,) = node.saved_tensors
+    return (E.where(E.gt(x, 0), g, E.mul(g, node.ctx[0])),)
+
+
+@defop("leaky_relu", "nn", "floating input only", kernel="leaky_relu(a, negative_slope) -> array",
+       decomposition=lambda k, a, slope: k["where"](k["gt"](a, 0), a, k["mul"](a, slope)),
+       grad_fn="LeakyReluBackward0", backward=_leaky_relu_backward, **_NN)
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x."""
+    _floating(input, "leaky_relu", "leaky_relu_cpu")
+    return _inplace(lambda x: _activation(leaky_relu.op, x, negative_slope), input, inplace)
+
+
+def _elu_backward(node, g):
+    (x,) = node.saved_tensors
+    alpha = node.ctx[0]
+    pos = E.gt(x, 0)
+    return (E.where(pos, g, E.mul(g, E.mul(E.exp(E.where(pos, 0.0, x)), alpha))),)
+
+
+@defop("elu", "nn", "floating input only", kernel="elu(a, alpha) -> array",
+       decomposition=lambda k, a, alpha: k["where"](
+           k["gt"](a, 0), a, k["mul"](k["expm1"](k["minimum"](a, 0)), alpha)),
+       grad_fn="EluBackward0", backward=_elu_backward, **_NN)
+def elu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    _floating(input, "elu", "elu_cpu")
+    return _inplace(lambda x: _activation(elu.op, x, alpha), input, inplace)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+
+
+def _gelu_kernel(k, a, approximate):
+    if approximate == "tanh":
+        inner = k["mul"](k["add"](a, k["mul"](k["mul"](k["mul"](a, a), a), _GELU_C)),
+                         _SQRT_2_OVER_PI)
+        return k["mul"](k["mul"](a, 0.5), k["add"](k["tanh"](inner), 1))
+    return k["mul"](k["mul"](a, 0.5), k["add"](k["erf"](k["mul"](a, math.sqrt(0.5))), 1))
+
+
+def _gelu_backward(node, g):
+    (x,) = node.saved_tensors
+    if node.ctx[0] == "tanh":
+        x2 = E.mul(x, x)
+        inner = E.mul(E.add(x, E.mul(E.mul(x2, x), _GELU_C)), _SQRT_2_OVER_PI)
+        t = E.tanh(inner)
+        d_inner = E.mul(E.add(E.mul(x2, 3 * _GELU_C), 1), _SQRT_2_OVER_PI)
+        left = E.mul(E.add(t, 1), 0.5)
+        right = E.mul(E.mul(E.mul(x, 0.5), E.sub(1, E.mul(t, t))), d_inner)
+        return (E.mul(g, E.add(left, right)),)
+    cdf = E.mul(E.add(E.erf(E.mul(x, math.sqrt(0.5))), 1), 0.5)
+    pdf = E.mul(E.exp(E.mul(E.mul(x, x), -0.5)), 1 / math.sqrt(2 * math.pi))
+    return (E.mul(g, E.add(cdf, E.mul(x, pdf))),)
+
+
+@defop("gelu", "nn", "floating input only",
+       kernel="gelu(a, approximate) -> array  (approximate: 'none' or 'tanh')",
+       decomposition=_gelu_kernel, grad_fn="GeluBackward0", backward=_gelu_backward, **_NN)
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (or its tanh approximation)."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    _floating(input, "gelu", "GeluKernelImpl")
+    return _activation(gelu.op, input, approximate)
+
+
+def _silu_backward(node, g):
+    (x,) = node.saved_tensors
+    s = E.sigmoid(x)
+    return (E.mul(g, E.mul(s, E.add(E.mul(x, E.sub(1, s)), 1))),)
+
+
+@defop("silu", "nn", "floating input only", kernel="silu(a) -> array",
+       decomposition=lambda k, a: k["mul"](a, k["sigmoid"](a)),
+       grad_fn="SiluBackward0", backward=_silu_backward, **_NN)
+def silu(input, inplace=False):
+    """x * sigmoid(x) (the swish)."""
+    _floating(input, "silu", "silu_cpu")
+    return _inplace(lambda x: _activation(silu.op, x), input, inplace)
+
+
+def _softplus_backward(node, g):
+    (x,) = node.saved_tensors
+    beta, threshold = node.ctx
+    z = E.mul(x, beta)
+    return (E.where(E.gt(z, threshold), g, E.mul(g, E.sigmoid(z))),)
+
+
+def _softplus_kernel(k, a, beta, threshold):
+    z = k["mul"](a, beta)
+    # exp() only sees values up to the threshold, so the branch where() discards cannot overflow
+    soft = k["div"](k["log1p"](k["exp"](k["minimum"](z, threshold))), beta)
+    return k["where"](k["gt"](z, threshold), a, soft)
+
+
+@defop("softplus", "nn", "floating input only",
+       kernel="softplus(a, beta, threshold) -> array  (log1p(exp(beta*a))/beta; a where "
+              "beta*a > threshold)", decomposition=_softplus_kernel,
+       grad_fn="SoftplusBackward0", backward=_softplus_backward, **_NN)
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+    _floating(input, "softplus", "softplus_cpu")
+    return _activation(softplus.op, input, beta, threshold)
+
+
+def _hardtanh_backward(node, g):
+    (x,) = node.saved_tensors
+    lo, hi = node.ctx
+    return (E.where(E.le(x, lo), 0.0, E.where(E.ge(x, hi), 0.0, g)),)
+
+
+@defop("hardtanh", "nn", "same (no bool)", kernel="hardtanh(a, min_val, max_val) -> array",
+       decomposition=lambda k, a, lo, hi: k["astype"](k["maximum"](k["minimum"](a, hi), lo),
+                                                      a.dtype),
+       grad_fn="HardtanhBackward0", backward=_hardtanh_backward, **_NN)
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """input clamped to [min_val, max_val]."""
+    check_tensor(input, "input", "hardtanh")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if input._dtype is _dt.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._dtype.is_complex:
+        raise NotImplementedError(f"\"hardtanh\" not implemented for "
+                                  f"'{E._dtype_title(input._dtype)}'")
+    return _inplace(lambda x: _activation(hardtanh.op, x, min_val, max_val), input, inplace)
+
+
+# -- softmax ---------------------------------------------------------------------------------------
+def _softmax_kernel(k, a, dim):
+    e = k["exp"](k["sub"](a, k["amax"](a, (dim,), True)))
+    return k["div"](e, k["sum"](e, (dim,), True))
+
+
+def _log_softmax_kernel(k, a, dim):
+    shifted = k["sub"](a, k["amax"](a, (dim,), True))
+    return k["sub"](shifted, k["log"](k["sum"](k["exp"](shifted), (dim,), True)))
+
+
+def _softmax_like(op, input, dim, dtype, fn):
+    """Run softmax or log_softmax along `dim` (0-d and empty inputs included); record the node,
+    saving the output."""
+    check_tensor(input, "input", fn)
+    if dtype is not None:
+        input = V.astype(input, dtype)
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f'"{fn}_lastdim_kernel_impl" not implemented for '
+                                  f"'{E._dtype_title(input._dtype)}'")
+    ndim = input.dim()
+    d = _wrap_dim(dim, ndim)
+    be, raw = input._backend, input._data
+    shape = raw.shape
+    if ndim == 0:
+        raw = be.kernels["reshape"](raw, (1,))
+    if raw.shape[d] == 0:
+        out_raw = be.kernels["full"](raw.shape, 0, be.dtype_native(input._dtype))
+    else:
+        out_raw = be.kernels[op.name](raw, d)
+    if ndim == 0:
+        out_raw = be.kernels["reshape"](out_raw, shape)
+    out = _wrap(out_raw, be, input._dtype)
+    if input._rg and grad_mode.enabled:
+        record(op.node, out, (input,), (out,), d)
+    return out
+
+
+def _softmax_backward(node, g):
+    (y,) = node.saved_tensors
+    return (E.mul(y, E.sub(g, R.sum(E.mul(g, y), node.ctx, keepdim=True))),)
+
+
+@defop("softmax", "nn", "floating input (or dtype=)", kernel="softmax(a, dim) -> array",
+       decomposition=_softmax_kernel, grad_fn="SoftmaxBackward0", backward=_softmax_backward)
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along `dim`, shifted by the maximum so nothing overflows; `dtype`
+    casts the input first."""
+    return _softmax_like(softmax.op, input, dim, dtype, "softmax")
+
+
+def _log_softmax_backward(node, g):
+    (y,) = node.saved_tensors
+    return (E.sub(g, E.mul(E.exp(y), R.sum(g, node.ctx, keepdim=True))),)
+
+
+@defop("log_softmax", "nn", "floating input (or dtype=)", kernel="log_softmax(a, dim) -> array",
+       decomposition=_log_softmax_kernel, grad_fn="LogSoftmaxBackward0",
+       backward=_log_softmax_backward)
+def log_softmax(input, dim, dtype=None):
+    """x - logsumexp(x) along `dim`, computed stably; `dtype` casts the input first."""
+    return _softmax_like(log_softmax.op, input, dim, dtype, "log_softmax")
+
+
+# -- normalisation ---------------------------------------------------------------------------------
+def _normalize(x, dims, eps):
+    """(x - mean) / sqrt(var + eps) over `dims` (biased variance), with the mean and variance;
+    half precision is computed in float32, as PyTorch does."""
+    half = x._dtype if x._dtype in _HALF else None
+    if half is not None:
+        x = V.astype(x, _dt.float32)
+    mu = R.mean(x, dims, keepdim=True)
+    xc = E.sub(x, mu)
+    var = R.mean(E.mul(xc, xc), dims, keepdim=True)
+    out = E.div(xc, E.sqrt(E.add(var, eps)))
+    if half is not None:
+        out, mu, var = (V.astype(t, half) for t in (out, mu, var))
+    return out, mu, var
+
+
+def _affine(x, weight, bias, shape):
+    """x * weight + bias, the parameters viewed as `shape` for broadcasting."""
+    if weight is not None:
+        x = E.mul(x, S.reshape(weight, shape))
+    if bias is not None:
+        x = E.add(x, S.reshape(bias, shape))
+    return x
+
+
+@defop("layer_norm", "nn", "floating input only", differentiable=True, **_NN)
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift."""
+    check_tensor(input, "input", "layer_norm")
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    ns = tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or input.dim() < k or tuple(input.shape[input.dim() - k:]) != ns:
+        raise RuntimeError(f"Given normalized_shape={list(ns)}, expected input with shape "
+                           f"[*, {', '.join(map(str, ns))}], but got input of size"
+                           f"{list(input.shape)}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != ns:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
+                               f"{name} of shape {list(p.shape)} and normalized_shape = {list(ns)}")
+    out, _, _ = _normalize(input, tuple(range(input.dim() - k, input.dim())), eps)
+    return _affine(out, weight, bias, ns)
+
+
+def _channel_shape(input):
+    """(1, C, 1, ...): a per-channel tensor viewed to broadcast against `input`."""
+    return tuple(s if i == 1 else 1 for i, s in enumerate(input.shape))
+
+
+@defop("group_norm", "nn", "floating input only", differentiable=True, **_NN)
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each group of ``C // num_groups`` channels of each sample, then scale and
+    shift per channel."""
+    check_tensor(input, "input", "group_norm")
+    shape = tuple(input.shape)
+    if input.dim() < 2 or shape[1] % num_groups:
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, "
+                           f"but got input of shape {list(shape)} and num_groups={num_groups}")
+    grouped = S.reshape(input, (shape[0], num_groups, -1))
+    out, _, _ = _normalize(grouped, (2,), eps)
+    return _affine(S.reshape(out, shape), weight, bias, _channel_shape(input))
+
+
+@defop("batch_norm", "nn", "floating input only", differentiable=True, **_NN)
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) over the batch and spatial dims: with the batch's
+    statistics when training (updating the running ones in place by `momentum`), else with
+    the running statistics."""
+    check_tensor(input, "input", "batch_norm")
+    cshape = _channel_shape(input)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(f"running_{'mean' if running_mean is None else 'var'} must be "
+                               f"defined in evaluation mode")
+        x = E.sub(input, S.reshape(running_mean, cshape))
+        out = E.div(x, E.sqrt(E.add(S.reshape(running_var, cshape), eps)))
+    else:
+        n = input.numel() // max(input.shape[1], 1) if input.dim() > 1 else input.numel()
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        out, mu, var = _normalize(input, tuple(i for i in range(input.dim()) if i != 1), eps)
+        with _no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(E.mul(S.reshape(mu, (-1,)), momentum))
+            if running_var is not None:
+                unbiased = E.mul(S.reshape(var, (-1,)), n / (n - 1))
+                running_var.mul_(1 - momentum).add_(E.mul(unbiased, momentum))
+    out = _affine(out, weight, bias, cshape)
+    # float32 statistics or parameters with a half-precision input give the input's dtype
+    return out if out._dtype is input._dtype else V.astype(out, input._dtype)
+
+
+# -- dropout and embedding -------------------------------------------------------------------------
+@defop("dropout", "nn", "same", differentiable=True, **_NN)
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability `p` (drawn from ember's generator, so manual_seed
+    reproduces it) and scale the rest by 1 / (1 - p); the input itself when not training."""
+    check_tensor(input, "input", "dropout")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+
+    def drop(x):
+        if p == 1.0:
+            return E.mul(x, 0.0)
+        keep = E.lt(RND.rand(tuple(x.shape), _backend=x._backend), 1.0 - p)
+        return E.where(keep, E.mul(x, 1.0 / (1.0 - p)), 0.0)
+
+    return _inplace(drop, input, inplace)
+
+
+def _renorm_rows(weight, input, max_norm, norm_type):
+    """Scale the rows of `weight` indexed by `input` whose `norm_type`-norm exceeds `max_norm`
+    down to it, in place and unseen by autograd (as PyTorch's embedding_renorm_)."""
+    with _no_grad():
+        idx = S.reshape(input, (-1,))
+        rows = I.getitem(weight, idx)
+        norms = E.pow(R.sum(E.pow(E.abs(rows), norm_type), -1, keepdim=True), 1.0 / norm_type)
+        scale = E.where(E.gt(norms, max_norm), E.div(max_norm, E.add(norms, 1e-7)), 1.0)
+        I.setitem(weight, idx, E.mul(rows, scale))
+
+
+@defop("embedding", "nn", "the weight's", differentiable=True, **_NN)
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """The rows of `weight` at the indices in `input`; the row at `padding_idx` gets no
+    gradient."""
+    check_tensor(input, "input", "embedding")
+    check_tensor(weight, "weight", "embedding")
+    if input._dtype not in (_dt.int64, _dt.int32):
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {input._type_name()} "
+                           f"instead (while checking arguments for embedding)")
+    num = weight.shape[0]
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= num
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
+                                  "supported yet")
+    if input.numel() and (R.amin(input).item() < 0 or R.amax(input).item() >= num):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    out = I.getitem(weight, input)
+    if padding_idx is not None and needs_grad(out):
+        keep = S.unsqueeze(E.ne(input, padding_idx), -1)
+        out = E.where(keep, out, out.detach())
+    return out
+
+
+@defop("one_hot", "nn", "int64", differentiable=False, **_NN)
+def one_hot(tensor, num_classes=-1):
+    """An int64 tensor with a trailing dim of `num_classes`: 1 at each index, else 0."""
+    check_tensor(tensor, "tensor", "one_hot")
+    if tensor._dtype is not _dt.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if tensor.numel():
+        if R.amin(tensor).item() < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        top = R.amax(tensor).item()
+        if num_classes == -1:
+            num_classes = top + 1
+        elif top >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    elif num_classes == -1:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
+    classes = C.arange(num_classes, _backend=tensor._backend)
+    return V.astype(E.eq(S.unsqueeze(tensor, -1), classes), _dt.int64)
+
+
+# -- losses ----------------------------------------------------------------------------------------
+def legacy_reduction(size_average, reduce, reduction):
+    """The reduction, from PyTorch's deprecated size_average/reduce arguments when given."""
+    if size_average is None and reduce is None:
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = ("mean" if size_average else "sum") if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", stacklevel=3)
+    return reduction
+
+
+def reduce_loss(loss, reduction):
+    """Mean, sum or none of elementwise `loss`."""
+    if reduction == "mean":
+        return R.mean(loss)
+    if reduction == "sum":
+        return R.sum(loss)
+    return loss
+
+
+def weighted_loss(loss, weight, input, reduction, by_weight):
+    """Elementwise `loss` times `weight` (of the input's size, as PyTorch requires), reduced;
+    with `by_weight`, 'mean' divides by the sum of the weights instead of their count."""
+    if weight is None:
+        return reduce_loss(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = E.mul(loss, weight)
+    if reduction == "mean" and by_weight:
+        return E.div(R.sum(loss), R.sum(weight))
+    return reduce_loss(loss, reduction)
+
+
+def _class_layout(input, target, fn):
+    """Check class-index targets against `input` (C), (N, C) or (N, C, d1, ...); returns the
+    class dim."""
+    check_tensor(input, "input", fn)
+    check_tensor(target, "target", fn)
+    if input.dim() < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
+    if target._dtype not in (_dt.int64, _dt.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{E._dtype_title(target._dtype)}")
+    cdim = 0 if input.dim() == 1 else 1
+    if input.dim() > 1 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    want = tuple(s for i, s in enumerate(input.shape) if i != cdim)
+    if tuple(target.shape) != want:
+        raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
+    return cdim
+
+
+def _class_weight(weight, input, cdim):
+    """`weight` (C,) viewed to broadcast along the class dim, or None."""
+    if weight is None:
+        return None
+    n = input.shape[cdim]
+    if tuple(weight.shape) != (n,):
+        raise RuntimeError(f"weight tensor should be defined either for all {n} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+    return S.reshape(weight, tuple(n if i == cdim else 1 for i in range(input.dim())))
+
+
+def _check_targets(target, valid, n):
+    """PyTorch's IndexError for a target (other than ignore_index) outside [0, n); the common
+    case, every target in range, costs two reductions."""
+    if not target.numel() or (R.amin(target).item() >= 0 and R.amax(target).item() < n):
+        return
+    bad = E.where(valid, E.where(E.lt(target, 0), True, E.ge(target, n)), False)
+    if R.amax(bad).item():
+        raise IndexError(f"Target {I.getitem(target, bad).tolist()[0]} is out of bounds.")
+
+
+def _target_mask(input, target, cdim, ignore_index):
+    """The bool mask, shaped like `input`, of each sample's target class (none where ignored);
+    and the mask of targets that are not ignored."""
+    n = input.shape[cdim]
+    if target._dtype is not _dt.int64:  # uint8 cannot be compared with ignore_index=-100
+        target = V.astype(target, _dt.int64)
+    valid = E.ne(target, ignore_index)
+    _check_targets(target, valid, n)
+    classes = S.reshape(C.arange(n, _backend=input._backend),
+                        tuple(n if i == cdim else 1 for i in range(input.dim())))
+    hit = E.eq(S.unsqueeze(target, cdim), classes)
+    return E.where(S.unsqueeze(valid, cdim), hit, False), valid
+
+
+def _nll_backward(node, g):
+    mask, w, total, reduction, cdim = node.ctx
+    if reduction == "none":
+        g = S.unsqueeze(g, cdim)
+    elif reduction == "mean":
+        g = E.div(g, total)
+    coef = E.neg(g) if w is None else E.mul(E.neg(g), w)
+    return (E.where(mask, coef, 0.0), None)
+
+
+@defop("nll_loss", "nn", "the input's", grad_fn="NllLossBackward0", backward=_nll_backward, **_NN)
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """The negative log-likelihood of each sample's target class, from log-probabilities
+    `input`; mean weighted by the targets' class weights, ignoring `ignore_index`."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    cdim = _class_layout(input, target, "nll_loss")
+    w = _class_weight(weight, input, cdim)
+    with _no_grad():
+        mask, valid = _target_mask(input, target, cdim, ignore_index)
+        picked = R.sum(E.where(mask, input, 0.0), cdim)
+        per = (R.sum(E.where(mask, w, 0.0), cdim) if w is not None
+               else V.astype(valid, input._dtype))
+        loss = E.neg(picked if w is None else E.mul(picked, per))
+        total = None
+        if reduction == "mean":
+            total = R.sum(per)
+            out = E.div(R.sum(loss), total)
+        else:
+            out = R.sum(loss) if reduction == "sum" else loss
+    if needs_grad(input):
+        record(nll_loss.op.node, out, (input, None), (),
+               (mask, None if w is None else w.detach(), total, reduction, cdim))
+    return out
+
+
+@defop("cross_entropy", "nn", "the input's", differentiable=True, **_NN)
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """log_softmax over the class dim, then nll_loss (class-index targets) or the cross
+    entropy with class probabilities (a floating target shaped like the input)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    check_tensor(input, "input", "cross_entropy")
+    check_tensor(target, "target", "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    cdim = 0 if input.dim() == 1 else 1
+    logp = log_softmax(input, cdim)
+    n = input.shape[cdim] if input.dim() else 1
+    if target._dtype.is_floating_point:
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        w = _class_weight(weight, input, cdim)
+        if label_smoothing > 0:
+            target = E.add(E.mul(target, 1 - label_smoothing), label_smoothing / n)
+        prod = E.mul(logp, target)
+        loss = E.neg(R.sum(prod if w is None else E.mul(prod, w), cdim))
+        return reduce_loss(loss, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing == 0:
+        return nll
+    w = _class_weight(weight, input, cdim)
+    with _no_grad():
+        mask, valid = _target_mask(input, target, cdim, ignore_index)
+    smooth = E.neg(R.sum(logp if w is None else E.mul(logp, w), cdim))
+    smooth = E.where(valid, smooth, 0.0)
+    if reduction == "sum":
+        smooth = R.sum(smooth)
+    elif reduction == "mean":
+        per = V.astype(valid, input._dtype) if w is None else E.where(mask, w.detach(), 0.0)
+        smooth = E.div(R.sum(smooth), R.sum(per))
+    return E.add(E.mul(nll, 1 - label_smoothing), E.mul(smooth, label_smoothing / n))
+
+
+def _same_size(input, target, fn):
+    check_tensor(input, "input", fn)
+    check_tensor(target, "target", fn)
+
+
+def _broadcast_grad(g, reduction, like):
+    """The gradient of a reduced loss, spread back over the elementwise loss's shape."""
+    if reduction == "none":
+        return g
+    if reduction == "mean":
+        g = E.div(g, like.numel())
+    return S.expand(g, tuple(like.shape))
+
+
+def _clamped_log(x):
+    """log(x), at least -100 (PyTorch's binary_cross_entropy bound)."""
+    lg = E.log(x)
+    return E.where(E.lt(lg, -100.0), -100.0, lg)
+
+
+def _bce_backward(node, g):
+    x, t = node.saved_tensors[:2]
+    w = node.saved_tensors[2] if len(node.saved_tensors) == 3 else None
+    (reduction,) = node.ctx
+    g = _broadcast_grad(g, reduction, x)
+    if w is not None:
+        g = E.mul(g, w)
+    nx, nt = node.needs_input_grad[:2]
+    gx = gt = None
+    if nx:
+        denom = E.mul(E.sub(1, x), x)
+        gx = E.div(E.mul(g, E.sub(x, t)), E.where(E.lt(denom, 1e-12), 1e-12, denom))
+    if nt:
+        gt = E.mul(g, E.sub(_clamped_log(E.sub(1, x)), _clamped_log(x)))
+    return (gx, gt, None)
+
+
+@defop("binary_cross_entropy", "nn", "the input's", grad_fn="BinaryCrossEntropyBackward0",
+       backward=_bce_backward, **_NN)
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(t log x + (1 - t) log(1 - x)) for probabilities x, each log at least -100."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _same_size(input, target, "binary_cross_entropy")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
+                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
+                         f"size.")
+    with _no_grad():
+        if input.numel() and (R.amin(input).item() < 0 or R.amax(input).item() > 1):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        loss = E.neg(E.add(E.mul(target, _clamped_log(input)),
+                           E.mul(E.sub(1, target), _clamped_log(E.sub(1, input)))))
+        if weight is not None:
+            loss = E.mul(loss, weight)
+        out = reduce_loss(loss, reduction)
+    if needs_grad(input, target):
+        saved = (input, target) + (() if weight is None else (S.expand(weight.detach(),
+                                                                       tuple(input.shape)),))
+        record(binary_cross_entropy.op.node, out, (input, target, None), saved, (reduction,))
+    return out
+
+
+@defop("binary_cross_entropy_with_logits", "nn", "the input's", differentiable=True, **_NN)
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross entropy of sigmoid(input), computed from the logits without overflow:
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _same_size(input, target, "binary_cross_entropy_with_logits")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
+                         f"({input.shape})")
+    sp = softplus(E.neg(input))
+    if pos_weight is not None:
+        sp = E.mul(sp, E.add(E.mul(E.sub(pos_weight, 1), target), 1))
+    loss = E.add(E.mul(E.sub(1, target), input), sp)
+    if weight is not None:
+        loss = E.mul(loss, weight)
+    return reduce_loss(loss, reduction)
+
+
+@defop("kl_div", "nn", "promoted", differentiable=True, **_NN)
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """target * (log(target) - input), with `input` log-probabilities (and `target` too when
+    `log_target`); 'batchmean' divides the sum by the batch size."""
+    _same_size(input, target, "kl_div")
+    if reduction == "batchmean":
+        if size_average is not None or reduce is not None:
+            reduction = legacy_reduction(size_average, reduce, "mean")
+    else:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if log_target:
+        loss = E.mul(E.exp(target), E.sub(target, input))
+    else:  # xlogy(t, t) - t * input, 0 where t == 0
+        pos = E.gt(target, 0)
+        safe = E.where(pos, target, 1.0)
+        loss = E.sub(E.where(pos, E.mul(target, E.log(safe)), 0.0), E.mul(target, input))
+    if reduction == "batchmean":
+        return E.div(R.sum(loss), input.shape[0] if input.dim() else 1)
+    return reduce_loss(loss, reduction)
+
+
+@defop("smooth_l1_loss", "nn", "promoted", differentiable=True, **_NN)
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where d = |input - target| < beta, else d - 0.5 beta."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _same_size(input, target, "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    d = E.abs(E.sub(input, target))
+    if beta == 0:
+        return reduce_loss(d, reduction)
+    loss = E.where(E.lt(d, beta), E.mul(E.mul(d, d), 0.5 / beta), E.sub(d, 0.5 * beta))
+    return reduce_loss(loss, reduction)
+
+
+@defop("huber_loss", "nn", "promoted", differentiable=True, **_NN)
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d^2 where d = |input - target| < delta, else delta (d - 0.5 delta)."""
+    _same_size(input, target, "huber_loss")
+    reduction = legacy_reduction(None, None, reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    d = E.abs(E.sub(input, target))
+    loss = E.where(E.lt(d, delta), E.mul(E.mul(d, d), 0.5), E.mul(E.sub(d, 0.5 * delta), delta))
+    return weighted_loss(loss, weight, input, reduction, by_weight=False)
+
+
+# -- attention -------------------------------------------------------------------------------------
+def _repeat_heads(t, r):
+    """(..., H, S, E) -> (..., H * r, S, E), each head repeated r times in a row."""
+    if r == 1:
+        return t
+    shape = tuple(t.shape)
+    wide = S.expand(S.unsqueeze(t, -3), shape[:-2] + (r,) + shape[-2:])
+    return S.reshape(wide, shape[:-3] + (shape[-3] * r,) + shape[-2:])
+
+
+@defop("scaled_dot_product_attention", "nn", "the inputs'", differentiable=True, **_NN)
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value; a bool mask keeps the True positions,
+    a float mask is added, `is_causal` keeps the lower triangle."""
+    for name, t in (("query", query), ("key", key), ("value", value)):
+        check_tensor(t, name, "scaled_dot_product_attention")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
+                           "when is_causal=True")
+    if enable_gqa:  # each group of query heads shares one key/value head
+        key, value = (_repeat_heads(t, query.shape[-3] // t.shape[-3]) for t in (key, value))
+    lq, sk, e = query.shape[-2], key.shape[-2], query.shape[-1]
+    scale = 1.0 / math.sqrt(e) if scale is None else scale
+    scores = E.mul(L.matmul(query, S.transpose(key, -2, -1)), scale)
+    if is_causal:
+        be = query._backend
+        rows = S.reshape(C.arange(lq, _backend=be), (lq, 1))
+        attn_mask = E.ge(rows, C.arange(sk, _backend=be))
+    if attn_mask is not None:
+        if attn_mask._dtype is _dt.bool:
+            scores = E.where(attn_mask, scores, float("-inf"))
+        else:
+            scores = E.add(scores, attn_mask)
+    weights = softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p)
+    return L.matmul(weights, value)

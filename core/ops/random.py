@@ -1,4 +1,5 @@
-"""Random creation: Generator, manual_seed, rand, randn, randint and their ``*_like`` forms.
+"""Random creation: Generator, manual_seed, rand, randn, randint, randperm, normal, bernoulli,
+multinomial and the ``*_like`` forms.
 
 Each backend draws numbers with its own generator (``generator(seed)`` gives its state), so a
 seed makes runs reproducible on each backend; the numbers differ between backends.
@@ -6,7 +7,7 @@ seed makes runs reproducible on each backend; the numbers differ between backend
 
 import os
 
-from ._common import _dt, _wrap, as_shape, default_backend_for
+from ._common import _dt, _wrap, as_shape, check_tensor, default_backend_for, grad_mode, record
 from .registry import defop
 
 _DEFAULT_SEED = 67280421310721
@@ -120,13 +121,146 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
                  requires_grad, _backend, "randint")
 
 
-def rand_like(input, *, dtype=None, generator=None):
+def rand_like(input, *, dtype=None, generator=None, device=None, requires_grad=False,
+              memory_format=None):
     """Like :func:`rand`, with the size and dtype of `input`."""
     return rand(input.shape, dtype=dtype or input.dtype, generator=generator,
-                _backend=input._backend)
+                requires_grad=requires_grad, _backend=input._backend)
 
 
-def randn_like(input, *, dtype=None, generator=None):
+def randn_like(input, *, dtype=None, generator=None, device=None, requires_grad=False,
+               memory_format=None):
     """Like :func:`randn`, with the size and dtype of `input`."""
     return randn(input.shape, dtype=dtype or input.dtype, generator=generator,
-                 _backend=input._backend)
+                 requires_grad=requires_grad, _backend=input._backend)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, generator=None, device=None,
+                 requires_grad=False, memory_format=None):
+    """Like :func:`randint`, with the size (and by default the dtype) of `input`."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   generator=generator, requires_grad=requires_grad, _backend=input._backend)
+
+
+@defop("randperm", "random", "int64", kernel="randperm(state, n, dtype) -> a random permutation "
+                                             "of 0..n-1", method=False)
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, _backend=None):
+    """The integers 0..n-1 in random order."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dtype = dtype or _dt.int64
+    be = _backend if _backend is not None else default_backend_for(device)
+    out = _wrap(be.kernels["randperm"](_state(generator, be), n, be.dtype_native(dtype)), be, dtype)
+    return out.requires_grad_(True) if requires_grad else out
+
+
+def _state(generator, be):
+    return (generator or default_generator).state_for(be)
+
+
+def _bernoulli_kernel(k, state, p):
+    return k["astype"](k["lt"](k["rand"](state, tuple(p.shape), p.dtype), p), p.dtype)
+
+
+@defop("bernoulli", "random", "the input's",
+       kernel="bernoulli(state, p) -> array of p's dtype: 1 where a uniform draw is below p",
+       decomposition=_bernoulli_kernel, grad_fn="BernoulliBackward0",
+       backward=lambda node, g: (g * 0,))
+def bernoulli(input, p=None, *, generator=None):
+    """Ones with probability `input` (or `p`, a float), else zeros, in `input`'s shape and dtype;
+    its gradient is zero."""
+    check_tensor(input, "input", "bernoulli")
+    if not input._dtype.is_floating_point:
+        raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for '
+                                  f"'{input._dtype.name}'")
+    from .creation import full_like
+
+    probs = input if p is None else full_like(input, p)
+    be = input._backend
+    out = _wrap(be.kernels["bernoulli"](_state(generator, be), probs._data), be, input._dtype)
+    if input._rg and grad_mode.enabled and p is None:
+        record(bernoulli.op.node, out, (input,), (), None)
+    return out
+
+
+def _check_probs(input, num_samples, replacement):
+    """multinomial's checks: a 1-d or 2-d non-negative float tensor with a positive sum per row,
+    and enough categories without replacement."""
+    check_tensor(input, "input", "multinomial")
+    if not input._dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{input._dtype.name.capitalize()}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError(f"cannot sample n_sample <= 0 samples (got {num_samples})")
+    host = input._backend.kernels["to_numpy"](input._data).astype("float64")
+    if not (host >= 0).all() or not abs(host.sum()) < float("inf"):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    rows = host.reshape(-1, host.shape[-1])
+    if (rows.sum(-1) <= 0).any():
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    if not replacement:
+        if num_samples > host.shape[-1]:
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        if ((rows > 0).sum(-1) < num_samples).any():
+            raise RuntimeError("invalid multinomial distribution (with replacement=False, not "
+                               "enough non-negative category to sample)")
+
+
+@defop("multinomial", "random", "int64",
+       kernel="multinomial(state, probs, num_samples, replacement) -> int64 array  (probs 2-d, "
+              "rows non-negative with a positive sum; one row of category indices per row)")
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """`num_samples` category indices per row of `input` (non-negative weights), drawn with or
+    without replacement."""
+    _check_probs(input, num_samples, replacement)
+    be = input._backend
+    k = be.kernels
+    rows = input._data if input.dim() == 2 else k["reshape"](input._data, (1, input.shape[0]))
+    raw = k["multinomial"](_state(generator, be), rows, int(num_samples), bool(replacement))
+    if input.dim() == 1:
+        raw = k["reshape"](raw, (int(num_samples),))
+    return _wrap(raw, be, _dt.int64)
+
+
+@defop("normal", "random", "mean's and std's (promoted), else the default float",
+       differentiable=True)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Normal draws with the given `mean` and `std` (tensors broadcast together, or floats with
+    a `size`): ``mean + std * randn``, so gradients reach tensor means and stds."""
+    from ._common import Tensor
+
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal() received an invalid combination of arguments: with float "
+                            "mean and std, give a size")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        out = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+        return out.requires_grad_(True) if requires_grad else out
+    for t in tensors:
+        if not (t._dtype.is_floating_point or t._dtype.is_complex):
+            raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
+                                      f"'{t._dtype.name}'")
+    if isinstance(std, Tensor):
+        host = std._backend.kernels["to_numpy"](std._data)
+        if (host < 0).any():
+            raise RuntimeError(f"normal expects all elements of std >= 0.0 (found "
+                               f"{host[host < 0].flat[0]})")
+    elif std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    from ._common import broadcast_shapes, result_dtype
+
+    shape = tensors[0]._data.shape if len(tensors) == 1 else \
+        broadcast_shapes(mean._data.shape, std._data.shape)
+    dt = result_dtype(mean, std)
+    noise = randn(shape, generator=generator, dtype=dt, _backend=tensors[0]._backend)
+    return noise * std + mean

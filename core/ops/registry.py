@@ -20,11 +20,11 @@ class OpDef:
 
     __slots__ = ("name", "kind", "dtype_rule", "primitive", "kernel", "grad_fn", "node", "nodes",
                  "backward", "function", "method", "inplace", "front", "doc", "differentiable",
-                 "decomposition", "operators")
+                 "decomposition", "operators", "into")
 
     def __init__(self, name, kind, dtype_rule, kernel=None, grad_fn=None, backward=None,
                  function=True, method=True, inplace=False, operators=(), decomposition=None,
-                 differentiable=None):
+                 differentiable=None, into=None):
         if kind not in KINDS:
             raise ValueError(f"unknown op kind {kind!r}; expected one of {KINDS}")
         self.name = name
@@ -49,6 +49,9 @@ class OpDef:
         self.method = name if method is True else method
         self.inplace = (name + "_") if inplace is True else inplace
         self.operators = tuple(operators)
+        # into(a, *args, **kwargs): write the result into tensor `a` with the kernel's out= and
+        # return True, or return False where it cannot (the in-place form then commits a copy)
+        self.into = into
         self.front = None
         self.doc = ""
 

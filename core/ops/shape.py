@@ -1,16 +1,17 @@
-"""Shape ops: reshape/view, flatten, transpose, permute, squeeze, unsqueeze, expand, cat, stack."""
+"""Shape ops: reshape/view, flatten, transpose, permute, squeeze, unsqueeze, expand, cat, stack,
+narrow, unbind, split, chunk, repeat, tile, flip, roll, movedim, hstack, vstack, tril, triu."""
 
 from .. import views
 from . import indexing as I
-from ._common import (Tensor, _dt, _wrap, _wrap_dim, as_shape, check_tensor, grad_mode, record,
-                      same_backend)
+from ._common import (Tensor, _dt, _wrap, _wrap_dim, as_shape, check_tensor, grad_mode,
+                      normalize_dims, record, same_backend)
 from .registry import defop
 
 
 def _finish(op, x, raw, ctx, node=None, view=None):
     """Wrap `raw` as the op's result; `view` = (kernel, args) marks it as a view of `x`."""
     out = _wrap(raw, x._backend, x._dtype)
-    if view is not None and not x._backend.mutable:
+    if view is not None:
         views.track(out, x, *view)
     if x._rg and grad_mode.enabled and op.nodes:
         record(node or op.node, out, (x,), (), ctx)
@@ -309,3 +310,363 @@ def stack(tensors, dim=0):
     if grad_mode.enabled and any(t._rg for t in tensors):
         record(stack.op.node, out, tuple(tensors), (), (d, len(tensors)))
     return out
+
+
+# -- views and copies added with the second set ----------------------------------------------------
+def _embed_backward(node, g):
+    """The gradient of a piece taken by `index` (narrow, unbind, split): `g` placed into zeros."""
+    shape, index = node.ctx
+    from .creation import zeros
+
+    base = zeros(shape, dtype=g._dtype, _backend=g._backend)
+    return (I.index_put(base, index, g, accumulate=False, _raw=True),)
+
+
+def _pieces(op, input, d, bounds, node):
+    """The views ``input[..., start:stop, ...]`` along dim `d`, one per (start, stop) in `bounds`,
+    each recorded with its own node of class `node`."""
+    k = input._backend.kernels
+    out = []
+    for start, stop in bounds:
+        index = I._Raw((slice(None),) * d + ((slice(start, stop) if stop is not None else start),))
+        out.append(_finish(op, input, k["getitem"](input._data, index), (input._data.shape, index),
+                           node, view=("getitem", (index,))))
+    return tuple(out)
+
+
+def _narrow_kernel(k, a, dim, start, length):
+    return k["getitem"](a, (slice(None),) * dim + (slice(start, start + length),))
+
+
+@defop("narrow", "shape", "same", kernel="narrow(a, dim, start, length) -> array",
+       decomposition=_narrow_kernel, grad_fn="SliceBackward0", backward=_embed_backward)
+def narrow(input, dim, start, length):
+    """The view of `length` elements of dim `dim` from `start` on."""
+    check_tensor(input, "input", "narrow")
+    n = input.dim()
+    if n == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _wrap_dim(dim, n)
+    size = input._data.shape[d]
+    if isinstance(start, Tensor):
+        start = start.__index__()
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {start})")
+    start = start % size if start < 0 else start
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative, got {length}.")
+    if start + length > size:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    index = I._Raw((slice(None),) * d + (slice(start, start + length),))
+    raw = input._backend.kernels["narrow"](input._data, d, start, length)
+    return _finish(narrow.op, input, raw, (input._data.shape, index),
+                   view=("narrow", (d, start, length)))
+
+
+@defop("unbind", "shape", "same", kernel="unbind(a, dim) -> list of arrays  (views where possible)",
+       decomposition=lambda k, a, dim: [k["getitem"](a, (slice(None),) * dim + (i,))
+                                        for i in range(a.shape[dim])],
+       grad_fn="UnbindBackward0", backward=_embed_backward)
+def unbind(input, dim=0):
+    """The slices of `input` along `dim`, as a tuple of views without that dim."""
+    check_tensor(input, "input", "unbind")
+    if input.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    d = _wrap_dim(dim, input.dim())
+    return _pieces(unbind.op, input, d, [(i, None) for i in range(input._data.shape[d])],
+                   unbind.op.node)
+
+
+def _split_bounds(size, split_size_or_sections):
+    """(start, stop) pairs of split's pieces, or PyTorch's error for sizes that do not fit."""
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sizes = [s.__index__() if isinstance(s, Tensor) else s for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != size:
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension), but got split_sizes={sizes}")
+    else:
+        step = split_size_or_sections
+        if not isinstance(step, int) or isinstance(step, bool):
+            raise TypeError(f"split(): argument 'split_size' must be int or list of ints, not "
+                            f"{type(step).__name__}")
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={step}")
+        if step == 0 and size != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        sizes = [min(step, size - s) for s in range(0, size, step)] if step else [0]
+    bounds, start = [], 0
+    for s in sizes:
+        bounds.append((start, start + s))
+        start += s
+    return bounds
+
+
+def _split_kernel(k, a, bounds, dim):
+    return [k["getitem"](a, (slice(None),) * dim + (slice(b, e),)) for b, e in bounds]
+
+
+@defop("split", "shape", "same",
+       kernel="split(a, bounds, dim) -> list of arrays  (bounds: (start, stop) pairs; views where "
+              "possible)",
+       decomposition=_split_kernel, grad_fn=("SplitBackward0", "SplitWithSizesBackward0"),
+       backward=_embed_backward)
+def split(tensor, split_size_or_sections, dim=0):
+    """Views of `tensor` cut along `dim` into pieces of `split_size` (the last may be smaller) or
+    of the listed sizes."""
+    check_tensor(tensor, "tensor", "split")
+    d = _wrap_dim(dim, tensor.dim())
+    if tensor.dim() == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    bounds = _split_bounds(tensor._data.shape[d], split_size_or_sections)
+    node = split.op.nodes[1 if isinstance(split_size_or_sections, (list, tuple)) else 0]
+    return _pieces(split.op, tensor, d, bounds, node)
+
+
+@defop("chunk", "shape", "same", differentiable=True)
+def chunk(input, chunks, dim=0):
+    """`input` split into `chunks` views of equal size along `dim` (the last may be smaller, and
+    there may be fewer)."""
+    check_tensor(input, "input", "chunk")
+    if not isinstance(chunks, int) or chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input.dim() == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    size = input._data.shape[_wrap_dim(dim, input.dim())]
+    return split(input, -(-size // chunks) if size else 0, dim)
+
+
+@defop("unflatten", "shape", "same", differentiable=True)
+def unflatten(input, dim, sizes):
+    """Dim `dim` expanded into `sizes` (one may be -1): a view (ViewBackward0, as PyTorch)."""
+    check_tensor(input, "input", "unflatten")
+    shape = input._data.shape
+    d = _wrap_dim(dim, len(shape))
+    sizes = as_shape((sizes,), "unflatten")
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        inner = _infer_shape(sizes, shape[d])
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
+                           f"of dim {d} ({shape[d]}) in the input tensor") from None
+    return reshape(input, shape[:d] + inner + shape[d + 1:])
+
+
+def _alias_of(target, name, doc):
+    """An op that is another name of `target` (``swapaxes`` for ``transpose``)."""
+    def alias(*args, **kwargs):
+        return target(*args, **kwargs)
+
+    alias.__name__ = alias.__qualname__ = name
+    alias.__doc__ = doc
+    return defop(name, "shape", "same", differentiable=True)(alias)
+
+
+swapaxes = _alias_of(transpose, "swapaxes", "``transpose`` under NumPy's name.")
+swapdims = _alias_of(transpose, "swapdims", "``transpose`` under another of PyTorch's names.")
+
+
+@defop("broadcast_to", "shape", "same", differentiable=True)
+def broadcast_to(input, size):
+    """`input` broadcast to `size` without copying (``expand``: ExpandBackward0, as PyTorch)."""
+    check_tensor(input, "input", "broadcast_to")
+    return expand(input, as_shape((size,), "broadcast_to"))
+
+
+@defop("broadcast_tensors", "shape", "same", differentiable=True, method=False)
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape."""
+    from ._common import broadcast_shapes
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        check_tensor(t, f"tensors[{i}]", "broadcast_tensors")
+    if tensors:
+        same_backend(list(tensors), "broadcast_tensors")
+    shape = ()
+    for t in tensors:
+        shape = broadcast_shapes(shape, t._data.shape)
+    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
+
+
+def _repeat_kernel(k, a, reps):
+    shape = (1,) * (len(reps) - len(a.shape)) + tuple(a.shape)
+    final = tuple(r * s for r, s in zip(reps, shape))
+    if final == shape:
+        return k["clone"](k["reshape"](a, shape))  # a repeat is a copy, never a view
+    spread = tuple(x for s in shape for x in (1, s))
+    tiled = tuple(x for r, s in zip(reps, shape) for x in (r, s))
+    return k["reshape"](k["expand"](k["reshape"](a, spread), tiled), final)
+
+
+def _repeat_backward(node, g):
+    from .reduction import sum as _sum
+
+    shape, reps = node.ctx
+    full = (1,) * (len(reps) - len(shape)) + shape
+    g = reshape(g, tuple(x for r, s in zip(reps, full) for x in (r, s)))
+    g = _sum(g, tuple(range(0, 2 * len(reps), 2))) if reps else g
+    return (reshape(g, shape),)
+
+
+@defop("repeat", "shape", "same", kernel="repeat(a, reps) -> array  (len(reps) >= a.ndim)",
+       decomposition=_repeat_kernel, grad_fn="RepeatBackward0", backward=_repeat_backward,
+       function=False)
+def repeat(input, *sizes):
+    """`input` repeated `sizes[i]` times along each dim (new leading dims for extra sizes)."""
+    check_tensor(input, "input", "repeat")
+    reps = as_shape(sizes, "repeat")
+    if len(reps) < input.dim():
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
+                           "dimensions of tensor")
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(reps)}")
+    return _finish(repeat.op, input, input._backend.kernels["repeat"](input._data, reps),
+                   (input._data.shape, reps))
+
+
+@defop("tile", "shape", "same", differentiable=True)
+def tile(input, dims):
+    """`input` repeated along each dim; `dims` shorter than the tensor is padded with ones in
+    front (``repeat``: RepeatBackward0, as PyTorch)."""
+    check_tensor(input, "input", "tile")
+    reps = as_shape((dims,), "tile")
+    return repeat(input, (1,) * (input.dim() - len(reps)) + reps)
+
+
+def _flip_kernel(k, a, dims):
+    index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(len(a.shape)))
+    return k["clone"](k["getitem"](a, index))  # a copy, as PyTorch (NumPy would give a view)
+
+
+@defop("flip", "shape", "same", kernel="flip(a, dims) -> array  (a copy)",
+       decomposition=_flip_kernel, grad_fn="FlipBackward0",
+       backward=lambda node, g: (flip(g, node.ctx),))
+def flip(input, *dims):
+    """`input` with the order of elements reversed along `dims` (a tuple, or ``x.flip(0, 1)``)."""
+    check_tensor(input, "input", "flip")
+    dims = normalize_dims(as_shape(dims, "flip"), input.dim())
+    return _finish(flip.op, input, input._backend.kernels["flip"](input._data, dims), dims)
+
+
+def _roll_kernel(k, a, shifts, dims):
+    shape = tuple(a.shape)
+    if not dims:  # over the flattened tensor
+        n = 1
+        for s in shape:
+            n *= s
+        return k["reshape"](_roll_kernel(k, k["reshape"](a, (n,)), shifts, (0,)), shape)
+    out = a
+    for shift, d in zip(shifts, dims):
+        n = shape[d]
+        s = shift % n if n else 0
+        if s:
+            head = (slice(None),) * d
+            out = k["cat"]([k["getitem"](out, head + (slice(n - s, None),)),
+                            k["getitem"](out, head + (slice(0, n - s),))], d)
+    return k["clone"](out) if out is a else out
+
+
+@defop("roll", "shape", "same",
+       kernel="roll(a, shifts, dims) -> array  (dims () rolls the flattened array)",
+       decomposition=_roll_kernel, grad_fn="RollBackward0",
+       backward=lambda node, g: (roll(g, tuple(-s for s in node.ctx[0]), node.ctx[1] or None),))
+def roll(input, shifts, dims=None):
+    """`input` with elements shifted along `dims` (wrapping around); no dims: the flattened
+    tensor, shape kept."""
+    check_tensor(input, "input", "roll")
+    shifts = tuple(shifts) if isinstance(shifts, (list, tuple)) else (shifts,)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        dims = ()
+    else:
+        dims = tuple(dims) if isinstance(dims, (list, tuple)) else (dims,)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims:{len(dims)}")
+        dims = tuple(_wrap_dim(d, input.dim()) for d in dims)
+    return _finish(roll.op, input, input._backend.kernels["roll"](input._data, shifts, dims),
+                   (shifts, dims))
+
+
+def _moved_dims(n, source, destination):
+    src = tuple(source) if isinstance(source, (list, tuple)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (list, tuple)) else (destination,)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
+                           f"dims) should contain the same number of dims as destination "
+                           f"({list(dst)} dims)")
+    src = tuple(_wrap_dim(d, n) for d in src)
+    dst = tuple(_wrap_dim(d, n) for d in dst)
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(ds)})")
+    rest = iter(d for d in range(n) if d not in src)
+    placed = dict(zip(dst, src))
+    return tuple(placed[i] if i in placed else next(rest) for i in range(n))
+
+
+@defop("movedim", "shape", "same", differentiable=True)
+def movedim(input, source, destination):
+    """The view with dims `source` moved to positions `destination` (``permute``)."""
+    check_tensor(input, "input", "movedim")
+    return permute(input, _moved_dims(input.dim(), source, destination))
+
+
+moveaxis = _alias_of(movedim, "moveaxis", "``movedim`` under NumPy's name.")
+
+
+def _atleast(t, n):
+    shape = t._data.shape
+    return t if len(shape) >= n else reshape(t, (1,) * (n - len(shape)) + shape)
+
+
+def _stack_inputs(tensors, fn):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{fn}(): argument 'tensors' must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{fn} expects a non-empty TensorList")
+    return [check_tensor(t, "tensors", fn) for t in tensors]
+
+
+@defop("hstack", "shape", "promote all", differentiable=True, method=False)
+def hstack(tensors):
+    """Tensors joined column-wise: along dim 0 for 1-d ones, else dim 1 (``cat``)."""
+    ts = [_atleast(t, 1) for t in _stack_inputs(tensors, "hstack")]
+    return cat(ts, 0 if ts[0].dim() == 1 else 1)
+
+
+@defop("vstack", "shape", "promote all", differentiable=True, method=False)
+def vstack(tensors):
+    """Tensors joined row-wise (1-d ones become rows) along dim 0 (``cat``)."""
+    return cat([_atleast(t, 2) for t in _stack_inputs(tensors, "vstack")], 0)
+
+
+def _triangle(name, node_name, keep):
+    """tril (`keep` "lower") or triu: the other elements of the last two dims set to zero."""
+    def backward(node, g):
+        return (front(g, node.ctx),)
+
+    def front(input, diagonal=0):
+        check_tensor(input, "input", name)
+        if input.dim() < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return _finish(front.op, input, input._backend.kernels[name](input._data, int(diagonal)),
+                       diagonal)
+
+    front.__name__ = front.__qualname__ = name
+    side = "below" if keep == "lower" else "above"
+    front.__doc__ = (f"The {keep} triangle of the last two dims (on and {side} diagonal "
+                     f"`diagonal`); the other elements are zero.")
+    return defop(name, "shape", "same", kernel=f"{name}(a, diagonal) -> array  (a copy)",
+                 grad_fn=node_name, backward=backward, inplace=True)(front)
+
+
+tril = _triangle("tril", "TrilBackward0", "lower")
+triu = _triangle("triu", "TriuBackward0", "upper")

@@ -1,8 +1,8 @@
 """``nn.Module``: parameters, buffers and submodules registered by attribute, as in PyTorch."""
 
 import collections
-import itertools
 
+from ...autograd.graph import _Hooks, add_hook
 from ...autograd.mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
@@ -14,25 +14,6 @@ class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys",
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``; ``handle.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self._hooks = hooks
-        self.id = next(self._ids)
-
-    def remove(self):
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:
@@ -50,8 +31,8 @@ class Module:
         d["_buffers"] = {}
         d["_non_persistent_buffers"] = set()
         d["_modules"] = {}
-        d["_forward_hooks"] = {}
-        d["_forward_pre_hooks"] = {}
+        d["_forward_hooks"] = _Hooks()
+        d["_forward_pre_hooks"] = _Hooks()
 
     # -- registration ---------------------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -163,14 +144,10 @@ class Module:
         return result
 
     def register_forward_hook(self, hook):
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._forward_hooks, hook)[1]
 
     def register_forward_pre_hook(self, hook):
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+        return add_hook(self._forward_pre_hooks, hook)[1]
 
     # -- iteration ------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

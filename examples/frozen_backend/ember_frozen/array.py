@@ -56,10 +56,12 @@ def unwrap(x):
 
 
 def lift(fn):
-    """`fn` on NumPy arrays, as a kernel on Frozen arrays."""
+    """`fn` on NumPy arrays, as a kernel on Frozen arrays (quiet about nan, inf and division by
+    zero, as PyTorch is)."""
 
     def kernel(*args):
-        return Frozen(fn(*map(unwrap, args)))
+        with np.errstate(all="ignore"):
+            return Frozen(fn(*map(unwrap, args)))
 
     kernel.__name__ = getattr(fn, "__name__", "kernel")
     return kernel

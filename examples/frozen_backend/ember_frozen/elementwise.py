@@ -1,5 +1,55 @@
 """The frozen backend's kernels for the elementwise ops added after the first set."""
 
-from .array import lift  # noqa: F401
+import math
 
-KERNELS = {}
+import numpy as np
+
+from .array import lift
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf: Python's, element by element
+
+
+def _quiet(fn):
+    """`fn` without NumPy's warnings for NaN, inf and zero divisors (PyTorch is silent)."""
+    return np.errstate(all="ignore")(fn)
+
+
+def _erf_kernel(a):
+    return np.asarray(_erf(a.astype(np.float64))).astype(a.dtype)  # a 0-d input gives a float
+
+
+def _shift(shift, fill_sign):
+    """A shift kernel with PyTorch's result for shift amounts that are negative or not below
+    the bit width: 0, or for a right shift of a signed integer, its sign."""
+    def kernel(a, b):
+        dtype = a.dtype if isinstance(a, np.ndarray) else np.asarray(b).dtype
+        bits = 8 * dtype.itemsize
+        ok = (np.asarray(b) >= 0) & (np.asarray(b) < bits)
+        fill = np.right_shift(a, bits - 1) if fill_sign and dtype.kind == "i" else 0
+        return np.where(ok, shift(a, np.where(ok, b, 0)), fill).astype(dtype)
+    return kernel
+
+
+KERNELS = {
+    # reciprocal and rsqrt have core decompositions; these give them without NumPy's warnings
+    "reciprocal": lift(_quiet(np.reciprocal)),
+    "rsqrt": lift(_quiet(lambda a: 1 / np.sqrt(a))),
+    "exp2": lift(_quiet(np.exp2)), "expm1": lift(_quiet(np.expm1)),
+    "log2": lift(_quiet(np.log2)), "log10": lift(_quiet(np.log10)),
+    "log1p": lift(_quiet(np.log1p)), "tan": lift(_quiet(np.tan)),
+    "asin": lift(_quiet(np.arcsin)), "acos": lift(_quiet(np.arccos)), "atan": lift(np.arctan),
+    "sinh": lift(_quiet(np.sinh)), "cosh": lift(_quiet(np.cosh)), "erf": lift(_erf_kernel),
+    "floor": lift(np.floor), "ceil": lift(np.ceil), "trunc": lift(np.trunc),
+    "round": lift(np.round),
+    "isnan": lift(np.isnan), "isinf": lift(np.isinf), "isfinite": lift(np.isfinite),
+    "logical_not": lift(np.logical_not), "logical_and": lift(np.logical_and),
+    "logical_or": lift(np.logical_or), "logical_xor": lift(np.logical_xor),
+    "bitwise_not": lift(np.invert), "bitwise_and": lift(np.bitwise_and),
+    "bitwise_or": lift(np.bitwise_or), "bitwise_xor": lift(np.bitwise_xor),
+    "bitwise_left_shift": lift(_shift(np.left_shift, False)),
+    "bitwise_right_shift": lift(_shift(np.right_shift, True)),
+    "atan2": lift(np.arctan2), "remainder": lift(_quiet(np.remainder)),
+    "fmod": lift(_quiet(np.fmod)), "floor_divide": lift(_quiet(np.floor_divide)),
+    "nan_to_num": lift(lambda a, nan, posinf, neginf: np.nan_to_num(a, nan=nan, posinf=posinf,
+                                                                    neginf=neginf)),
+}

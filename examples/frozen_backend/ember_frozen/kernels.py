@@ -56,6 +56,13 @@ def _randn(state, shape, dtype):
     return state.standard_normal(shape).astype(dtype)
 
 
+def _mean(a, axis, keepdims):
+    """np.mean, but an empty slice gives NaN without NumPy's warning (PyTorch is silent)."""
+    if a.size:
+        return np.mean(a, axis=axis, keepdims=keepdims)
+    return np.sum(a, axis=axis, keepdims=keepdims) / 0  # 0/0: NaN (lift silences the division)
+
+
 def _along(fn):
     """A reduction kernel ``(a, dims_or_dim, keepdim)`` from a NumPy reduction."""
     return lambda a, axis, keepdim: np.asarray(fn(a, axis=axis, keepdims=keepdim))
@@ -92,7 +99,7 @@ KERNELS = {
     "eq": lift(np.equal), "ne": lift(np.not_equal), "lt": lift(np.less),
     "le": lift(np.less_equal), "gt": lift(np.greater), "ge": lift(np.greater_equal),
     # reductions
-    "sum": lift(_along(np.sum)), "mean": lift(_along(np.mean)),
+    "sum": lift(_along(np.sum)), "mean": lift(_along(_mean)),
     "amax": lift(_along(np.max)), "amin": lift(_along(np.min)),
     "argmax": lift(_along(np.argmax)), "argmin": lift(_along(np.argmin)),
     # shape and indexing (index tuples may hold Frozen int or bool arrays; lift unwraps them)
