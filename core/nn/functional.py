@@ -5,6 +5,10 @@ import warnings
 from .. import ops
 from ..ops.conv import *  # noqa: F401,F403 - convolutions and pooling are registry ops
 from ..ops.nn import *  # noqa: F401,F403 - and so are activations, normalisation and losses
+from ..ops.nn import legacy_reduction as _legacy_reduction
+from ..ops.nn import weighted_loss as _weighted_loss
+from ..ops.nn import log_softmax as _log_softmax
+from ..ops.nn import softmax as _softmax
 
 _E, _R, _S, _L = ops.elementwise, ops.reduction, ops.shape, ops.linalg
 
@@ -27,14 +31,24 @@ def tanh(input):
     return _E.tanh(input)
 
 
-def _reduce(loss, reduction):
-    if reduction == "mean":
-        return _R.mean(loss)
-    if reduction == "sum":
-        return _R.sum(loss)
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{reduction} is not a valid value for reduction")
+def _softmax_dim(dim, ndim, name, stacklevel):
+    """`dim`, or PyTorch's deprecated implicit choice (with its warning) when None."""
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  f"include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax along `dim` (``ember.softmax`` with nn.functional's signature)."""
+    return _softmax(input, _softmax_dim(dim, input.dim(), "softmax", _stacklevel), dtype=dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log_softmax along `dim` (``ember.log_softmax`` with nn.functional's signature)."""
+    return _log_softmax(input, _softmax_dim(dim, input.dim(), "log_softmax", _stacklevel),
+                        dtype=dtype)
 
 
 def _check_sizes(input, target, name):
@@ -44,14 +58,33 @@ def _check_sizes(input, target, name):
                       f"broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean squared error between `input` and `target`."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error between `input` and `target`; with `weight`, each term is weighted
+    and 'mean' divides by the weights' sum."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_sizes(input, target, "mse_loss")
     diff = _E.sub(input, target)
-    return _reduce(_E.mul(diff, diff), reduction)
+    return _weighted_loss(_E.mul(diff, diff), weight, input, reduction, by_weight=True)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean absolute error between `input` and `target`."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error between `input` and `target`; with `weight`, each term is weighted
+    and 'mean' divides by the weights' sum."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_sizes(input, target, "l1_loss")
-    return _reduce(_E.abs(_E.sub(input, target)), reduction)
+    return _weighted_loss(_E.abs(_E.sub(input, target)), weight, input, reduction, by_weight=True)
+
+
+def __getattr__(name):
+    """Functions that live beside their modules (``bilinear`` with ``nn.Bilinear``, the attention
+    forward with ``nn.MultiheadAttention``): imported on first use, as those modules import this
+    one."""
+    if name == "bilinear":
+        from .modules.linear import bilinear
+
+        return bilinear
+    if name == "multi_head_attention_forward":
+        from .modules.transformer import multi_head_attention_forward
+
+        return multi_head_attention_forward
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

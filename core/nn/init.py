@@ -2,7 +2,10 @@
 
 import math
 
+import numpy as np
+
 from ..autograd.mode import no_grad
+from ..ops import creation, elementwise
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -84,3 +87,78 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gene
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
+
+
+def _erfinv(y):
+    """The inverse error function on (-1, 1), from ember ops (Giles' single-precision polynomial,
+    relative error below 4e-7), so that trunc_normal_ runs on every backend."""
+    w = -((1 - y) * (1 + y)).log()
+    central, tail = w - 2.5, w.sqrt() - 3
+    p = 2.81022636e-08
+    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+              -0.00417768164, 0.246640727, 1.50140941):
+        p = c + p * central
+    q = -0.000200214257
+    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+              0.00943887047, 1.00167406, 2.83297682):
+        q = c + q * tail
+    return elementwise.where(w < 5, p, q) * y
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill with a normal distribution truncated to [a, b], by the inverse CDF as PyTorch does:
+    uniform in [cdf(a), cdf(b)], mapped back through the normal quantile, then clamped."""
+
+    def cdf(x):
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
+    with no_grad():
+        u = tensor.new_empty(tensor.shape).uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
+        x = _erfinv(u) * (std * math.sqrt(2.0)) + mean
+        return tensor.copy_(x.clamp(a, b))
+
+
+def eye_(tensor):
+    """Fill a 2-d tensor with the identity matrix (ones on the diagonal, zeros elsewhere)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    with no_grad():
+        return tensor.copy_(creation.eye(*tensor.shape, dtype=tensor.dtype,
+                                         _backend=tensor._backend))
+
+
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix, flattened over the trailing dimensions, times `gain`.
+
+    The Q factor of a normal matrix's QR, sign-corrected by the diagonal of R so that it is
+    uniformly distributed, as PyTorch does. QR is not an ember op, so it runs in NumPy on the
+    host; the normal draw uses `generator` and the tensor's backend.
+    """
+    if tensor.dim() < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator).numpy()
+        flat = flat.astype(np.float64)
+        if rows < cols:
+            flat = flat.T
+        q, r = np.linalg.qr(flat)
+        q = q * np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        q = creation.tensor(q * gain, dtype=tensor.dtype, _backend=tensor._backend)
+        return tensor.copy_(q.reshape(tensor.shape))
+
+
+def _layer_default_(weight, bias):
+    """How PyTorch's Linear and convolution layers initialise themselves: weight from
+    kaiming_uniform_(a=sqrt(5)), bias uniform in ±1/sqrt(fan_in)."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _fans(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

@@ -3,7 +3,8 @@
 import math
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer
+from ..ops.elementwise import maximum
+from .optimizer import Optimizer, check_hyper
 
 
 class Adam(Optimizer):
@@ -13,28 +14,24 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, maximize=False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_hyper("learning rate", lr, lr >= 0.0)
+        check_hyper("epsilon value", eps, eps >= 0.0)
         for i, b in enumerate(betas):
-            if not 0.0 <= b < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {b}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+            check_hyper(f"beta parameter at index {i}", b, 0.0 <= b < 1.0)
+        check_hyper("weight_decay value", weight_decay, weight_decay >= 0.0)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
 
     def _update(self, p, grad, group, state):
-        if group["maximize"]:
-            grad = -grad
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        wd = group["weight_decay"]
-        if wd:
-            if self._decoupled:
-                p.mul_(1 - lr * wd)
-            else:
-                grad = grad + wd * p
+        if self._decoupled:
+            if group["maximize"]:
+                grad = -grad
+            if group["weight_decay"]:
+                p.mul_(1 - lr * group["weight_decay"])
+        else:
+            grad = self._grad(p, grad, group)
         if not state:
             state["step"] = 0
             state["exp_avg"] = zeros_like(p)
@@ -46,16 +43,11 @@ class Adam(Optimizer):
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
         exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
-        bias1 = 1 - beta1 ** step
-        bias2_sqrt = math.sqrt(1 - beta2 ** step)
         second = exp_avg_sq
         if group["amsgrad"]:
-            from ..ops.elementwise import maximum
-
-            state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], exp_avg_sq))
-            second = state["max_exp_avg_sq"]
-        denom = second.sqrt() / bias2_sqrt + eps
-        p.sub_(exp_avg / denom, alpha=lr / bias1)
+            second = state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], exp_avg_sq))
+        denom = (second.sqrt() / math.sqrt(1 - beta2 ** step)).add_(eps)
+        p.sub_(exp_avg / denom, alpha=lr / (1 - beta1 ** step))
 
 
 class AdamW(Adam):

@@ -14,6 +14,12 @@ class _Required:
 required = _Required()
 
 
+def check_hyper(label, value, ok):
+    """PyTorch's ``ValueError("Invalid <label>: <value>")`` unless `ok`."""
+    if not ok:
+        raise ValueError(f"Invalid {label}: {value}")
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts of params and hyper-parameters) and ``state``."""
 
@@ -33,7 +39,14 @@ class Optimizer:
             self.add_param_group(g)
 
     def add_param_group(self, group):
+        """Add a dict of params (and hyper-parameters overriding the defaults) to optimize."""
+        if not isinstance(group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(group).__name__}")
         params = group["params"]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but "
+                            "the ordering of tensors in sets will change between runs. Please use "
+                            "a list instead.")
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for name, default in self.defaults.items():
             if default is required and name not in group:
@@ -52,16 +65,18 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=True):
+        """Drop every param's grad (``set_to_none``) or zero it in place, keeping the object."""
         for g in self.param_groups:
             for p in g["params"]:
                 if p.grad is not None:
                     if set_to_none:
                         p.grad = None
                     else:
-                        p.grad = p.grad.detach()
+                        p.grad.detach_()
                         p.grad.zero_()
 
     def step(self, closure=None):
+        """Update every param that has a grad; `closure` re-evaluates and returns the loss."""
         loss = None
         if closure is not None:
             from ..autograd.mode import enable_grad
@@ -76,7 +91,18 @@ class Optimizer:
         return loss
 
     def _update(self, p, grad, group, state):
-        raise NotImplementedError
+        """Update `p` in place from `grad`, the group's hyper-parameters and its `state` dict."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _update")
+
+    @staticmethod
+    def _grad(p, grad, group):
+        """The gradient an update uses: negated for ``maximize``, plus L2 weight decay."""
+        if group.get("maximize"):
+            grad = -grad
+        wd = group.get("weight_decay", 0)
+        if wd:
+            grad = grad.add(p, alpha=wd)
+        return grad
 
     def state_dict(self):
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``."""
@@ -93,6 +119,8 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Load a :meth:`state_dict`: per-param state (cast to each param's dtype and backend, as
+        PyTorch does for floating state) and the groups' hyper-parameters."""
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
@@ -104,9 +132,9 @@ class Optimizer:
         for mine, theirs in zip(self.param_groups, groups):
             for p, i in zip(mine["params"], theirs["params"]):
                 if i in state_dict["state"]:
-                    self.state[p] = {k: (v.clone() if isinstance(v, Tensor) else copy.copy(v))
+                    self.state[p] = {k: _cast_state(k, v, p)
                                      for k, v in state_dict["state"][i].items()}
-            mine.update({k: v for k, v in theirs.items() if k != "params"})
+            mine.update({k: copy.deepcopy(v) for k, v in theirs.items() if k != "params"})
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
@@ -116,3 +144,14 @@ class Optimizer:
                 lines.append(f"    {k}: {g[k]}")
         lines.append(")")
         return "\n".join(lines)
+
+
+def _cast_state(key, value, p):
+    """A copy of one loaded state value, on `p`'s backend and, if floating, in `p`'s dtype."""
+    if not isinstance(value, Tensor):
+        return copy.deepcopy(value)
+    if value.backend != p.backend:
+        value = value.to(backend=p.backend)
+    if key != "step" and value.is_floating_point():
+        value = value.to(p.dtype)
+    return value.clone()

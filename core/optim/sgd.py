@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer, check_hyper, required
 
 
 class SGD(Optimizer):
@@ -8,12 +8,9 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False):
-        if lr is not required and lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_hyper("learning rate", lr, lr is required or lr >= 0.0)
+        check_hyper("momentum value", momentum, momentum >= 0.0)
+        check_hyper("weight_decay value", weight_decay, weight_decay >= 0.0)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
@@ -21,10 +18,7 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _update(self, p, grad, group, state):
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p
+        grad = self._grad(p, grad, group)
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
@@ -32,5 +26,5 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = grad.clone()
             else:
                 buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
-            grad = grad + momentum * buf if group["nesterov"] else buf
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
         p.add_(grad, alpha=-group["lr"])
