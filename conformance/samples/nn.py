@@ -440,10 +440,31 @@ def _sdpa_errors(m):
             E(RuntimeError, m(1, 3, 4), m(1, 3, 5), m(1, 3, 4))]
 
 
+def _linear_ref(x, w, b=None):
+    out = x @ w.T
+    return out if b is None else out + b
+
+
+def _linear_samples(m):
+    return [S(m(4, 3), m(5, 3), m(5)).named("with bias"), S(m(4, 3), m(5, 3)).named("no bias"),
+            S(m(2, 4, 3), m(5, 3), m(5)).named("3-d input"), S(m(3), m(2, 3), m(2)).named("1-d"),
+            S(m(0, 3), m(2, 3), m(2)).named("empty batch"),
+            S(m(16, 8), m(6, 8), m(6)).no_grad().named("larger")]
+
+
+def _linear_errors(m):
+    _other = ember.float32 if m.dtype is ember.float64 else ember.float64
+    return [E(RuntimeError, m(4, 2), m(5, 3)), E(RuntimeError, m(4, 3), m(5, 3), m(4)),
+            E(RuntimeError, m(4, 3), m(5, 3, dtype=_other)).requires(_other),
+            E(TypeError, "a", m(5, 3))]
+
+
 _HALF = {ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 5e-2)}
 _LOSS = dict(dtypes=FLOAT, tol=_HALF)
 
 ENTRIES = [
+    Entry("linear", _linear_samples, _linear_ref, errors=_linear_errors, **_LOSS,
+          **_functional("linear")),
     Entry("leaky_relu", _activation_samples([0.0, -inf, inf], negative_slope=0.2),
           _leaky_relu_ref, dtypes=FLOAT, errors=_float_errors, **_functional("leaky_relu")),
     Entry("elu", _activation_samples([0.0, -inf, inf, -50.0, 50.0], alpha=0.5), _quiet(_elu_ref),

@@ -10,13 +10,7 @@ from ..ops.nn import weighted_loss as _weighted_loss
 from ..ops.nn import log_softmax as _log_softmax
 from ..ops.nn import softmax as _softmax
 
-_E, _R, _S, _L = ops.elementwise, ops.reduction, ops.shape, ops.linalg
-
-
-def linear(input, weight, bias=None):
-    """input @ weight.T + bias."""
-    out = _L.matmul(input, _S.transpose(weight, 0, 1))
-    return out if bias is None else _E.add(out, bias)
+_E = ops.elementwise
 
 
 def relu(input, inplace=False):

@@ -7,6 +7,7 @@ Each op is one ``@defop`` entry with its front end and its derivative, written w
 import builtins
 import math
 import numbers
+import threading
 
 from . import reduction as R
 from . import shape as S
@@ -88,37 +89,70 @@ def _saved_for(op, a, b, out):
     return tuple(saved)
 
 
-def _binary_into(op, a, b, float_result=False):
-    """Write ``op(a, b)`` into `a`'s own array with the kernel's ``out=`` (see ``OpDef.into``):
-    only when the result has `a`'s dtype and shape, so nothing is cast or broadcast into it."""
-    if isinstance(b, Tensor):
-        if b._backend is not a._backend or b._dtype is not a._dtype:
-            return False
-        sb = b._data.shape
-        sa = a._data.shape
-        if sb != sa and (len(sb) > len(sa) or any(x != y and y != 1
-                                                   for x, y in zip(sa[len(sa) - len(sb):], sb))):
-            return False
-        rb = b._data
-    elif isinstance(b, (int, float)) and not isinstance(b, bool):
-        if _dt.result_type_with_scalar(a._dtype, b) is not a._dtype:
-            return False
-        rb = b
-    else:
+def _fits_into(a, b):
+    """Whether tensor `b` can enter an op written into `a` as it is: same backend and dtype, and
+    a shape that broadcasts to `a`'s."""
+    if b._backend is not a._backend or b._dtype is not a._dtype:
         return False
+    sb, sa = b._data.shape, a._data.shape
+    return sb == sa or (len(sb) <= len(sa) and all(
+        x == y or y == 1 for x, y in zip(sa[len(sa) - len(sb):], sb)))
+
+
+def _binary_into(op, a, b, float_result=False, rb=None):
+    """Write ``op(a, b)`` into `a`'s own array with the kernel's ``out=`` (see ``OpDef.into``):
+    only when the result has `a`'s dtype and shape, so nothing is cast or broadcast into it.
+    `rb` is `b`'s raw array when the caller has computed it already."""
+    if rb is None:
+        if isinstance(b, Tensor):
+            if not _fits_into(a, b):
+                return False
+            rb = b._data
+        elif isinstance(b, (int, float)) and not isinstance(b, bool):
+            if _dt.result_type_with_scalar(a._dtype, b) is not a._dtype:
+                return False
+            rb = b
+        else:
+            return False
     if float_result and a._dtype.category < _FLOAT:
         return False
     a._backend.kernels[op.name](a._data, rb, out=a._data)
     return True
 
 
+class _Scratch(threading.local):
+    """One reusable array per thread, shape and dtype, for ``alpha * other`` in ``add_`` /
+    ``sub_`` with ``alpha``: a fresh multi-megabyte array on every optimizer step would cost
+    its page faults each time."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def get(self, backend, raw):
+        key = (id(backend), raw.shape, raw.dtype)
+        out = self.arrays.get(key)
+        if out is None:
+            if len(self.arrays) > 64:
+                self.arrays.clear()
+            out = self.arrays[key] = backend.kernels["empty"](raw.shape, raw.dtype)
+        return out
+
+
+_scratch = _Scratch()
+
+
 def _into_with_alpha(op):
     def into(a, other, *, alpha=1):
-        if alpha != 1:
-            if not isinstance(other, Tensor):
-                return False
-            other = mul(other, alpha)
-        return _binary_into(op, a, other)
+        if alpha == 1:
+            return _binary_into(op, a, other)
+        if (not isinstance(other, Tensor) or not isinstance(alpha, (int, float))
+                or isinstance(alpha, bool) or not _fits_into(a, other)
+                or _dt.result_type_with_scalar(other._dtype, alpha) is not a._dtype
+                or "mul" not in a._backend.out_kernels):
+            return False
+        scaled = _scratch.get(a._backend, other._data)
+        a._backend.kernels["mul"](other._data, alpha, out=scaled)
+        return _binary_into(op, a, other, rb=scaled)
 
     return into
 

@@ -22,13 +22,72 @@ from . import shape as S
 from ._common import _dt, _wrap, _wrap_dim, check_tensor, grad_mode, needs_grad, record
 from .registry import defop
 
-__all__ = ["leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "softmax", "log_softmax",
+__all__ = ["linear", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "softmax", "log_softmax",
            "layer_norm", "group_norm", "batch_norm", "dropout", "embedding", "one_hot",
            "nll_loss", "cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "smooth_l1_loss", "huber_loss",
            "scaled_dot_product_attention"]
 
 _NN = dict(function=False, method=False)  # reached as ember.nn.functional.<name>
+
+
+# -- linear ----------------------------------------------------------------------------------------
+def _linear_backward(node, g):
+    """x @ W.T + b: the weight's gradient is computed as g^T @ x, in the weight's own layout, so
+    an optimizer's in-place update runs over contiguous memory."""
+    x, w = node.saved_tensors
+    nx, nw, nb = node.needs_input_grad
+    gx = L.matmul(g, w) if nx else None
+    gw = gb = None
+    if nw or nb:
+        g2 = S.reshape(g, (-1, g.shape[-1])) if g.dim() != 2 else g
+        if nw:
+            x2 = S.reshape(x, (-1, x.shape[-1])) if x.dim() != 2 else x
+            gw = L.matmul(S.transpose(g2, 0, 1), x2)
+        if nb:
+            gb = R.sum(g2, 0)
+    return gx, gw, gb
+
+
+@defop("linear", "nn", "same (input, weight and bias share a dtype)",
+       grad_fn=("AddmmBackward0", "MmBackward0"), backward=_linear_backward, **_NN)
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias, for input of shape (*, in_features) and weight (out, in)."""
+    for name, t in (("input", input), ("weight", weight)):
+        check_tensor(t, name, "linear")
+    tensors = (input, weight) if bias is None else (input, weight, check_tensor(bias, "bias",
+                                                                               "linear"))
+    be = input._backend
+    for t in tensors[1:]:
+        if t._backend is not be:
+            from ._common import same_backend
+
+            same_backend(tensors, "linear")
+        if t._dtype is not input._dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                               f"{t._dtype.name} != {input._dtype.name}")
+    sx, sw = input._data.shape, weight._data.shape
+    if len(sw) != 2 or not sx or sx[-1] != sw[1]:
+        rows = 1
+        for n in sx[:-1]:
+            rows *= n
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x"
+                           f"{sx[-1] if sx else 1} and {'x'.join(map(str, sw[::-1]))})")
+    k = be.kernels
+    raw = k["matmul"](input._data, k["transpose"](weight._data, 0, 1))
+    if bias is not None:
+        out_shape = raw.shape
+        if bias._data.shape not in ((), (1,), (sw[0],)):
+            raise RuntimeError(f"The expanded size of the tensor ({sw[0]}) must match the existing "
+                               f"size ({bias._data.shape[-1] if bias._data.shape else 1}) at "
+                               f"non-singleton dimension {len(out_shape) - 1}.  Target sizes: "
+                               f"{list(out_shape)}.  Tensor sizes: {list(bias._data.shape)}")
+        raw = k["add"](raw, bias._data)
+    out = _wrap(raw, be, input._dtype)
+    if needs_grad(*tensors):
+        record(linear.op.nodes[0 if bias is not None else 1], out,
+               (input, weight, bias), (input, weight), None)
+    return out
 
 
 def _no_grad():
