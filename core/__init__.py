@@ -8,9 +8,9 @@
 __version__ = "0.1.0"
 
 from . import dtypes as _dtypes
-from .dtypes import (bfloat16, bool, complex64, complex128, dtype, float16, float32, float64,  # noqa: F401,A004
-                     get_default_dtype, int8, int16, int32, int64, promote_types,
-                     set_default_dtype, uint8)
+from .dtypes import (bfloat16, bool, can_cast, complex64, complex128, dtype, finfo,  # noqa: F401,A004
+                     float16, float32, float64, get_default_dtype, iinfo, int8, int16, int32,
+                     int64, promote_types, set_default_dtype, uint8)
 from .tensor import Size, Tensor, device  # noqa: F401
 from . import backends  # noqa: F401
 from .backends import default_backend, get_default_backend, set_default_backend  # noqa: F401
@@ -23,6 +23,7 @@ from .ops.creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, Lon
                            as_tensor, empty_like, full_like, ones_like, zeros_like)
 from .ops.random import (Generator, default_generator, initial_seed, manual_seed,  # noqa: F401
                          rand_like, randint_like, randn_like, seed)
+from .ops._common import result_type  # noqa: F401
 from .ops.reduction import return_types  # noqa: F401
 from .ops.shape import concat  # noqa: F401
 

@@ -9,7 +9,7 @@ import builtins
 __all__ = [
     "dtype", "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
     "float32", "float64", "complex64", "complex128", "promote_types", "get_default_dtype",
-    "set_default_dtype", "ALL_DTYPES",
+    "set_default_dtype", "ALL_DTYPES", "can_cast", "finfo", "iinfo",
 ]
 
 # categories, ordered: a higher category wins when a tensor meets a Python scalar
@@ -170,3 +170,59 @@ def from_name(name):
         return _BY_NAME[name]
     except KeyError:
         raise TypeError(f"unknown dtype name {name!r}; known: {', '.join(_BY_NAME)}") from None
+
+
+def can_cast(from_, to):
+    """Whether PyTorch's casting rules allow `from_` to `to`: never to a lower category (float
+    to integer, complex to real, anything but bool to bool)."""
+    return from_.category <= to.category
+
+
+def _float_params(d):
+    """(bits, eps, max, tiny, resolution) of a floating dtype (a complex one: of its parts)."""
+    import numpy as np
+
+    if d is bfloat16:  # 8 exponent bits as float32, 7 mantissa bits
+        return 16, 2.0 ** -7, float.fromhex("0x1.fep127"), 2.0 ** -126, 0.01
+    info = np.finfo({complex64: "float32", complex128: "float64"}.get(d, d.name))
+    return (info.bits, float(info.eps), float(info.max), float(info.tiny),
+            10.0 ** -info.precision)
+
+
+class finfo:
+    """Machine limits of a floating-point dtype (the default dtype when none is given)."""
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's argument name
+        d = get_default_dtype() if type is None else type
+        if not isinstance(d, dtype) or d.category < _FLOAT:
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        self.bits, self.eps, self.max, self.tiny, self.resolution = _float_params(d)
+        self.min = -self.max
+        self.smallest_normal = self.tiny
+        self.dtype = {complex64: "float32", complex128: "float64"}.get(d, d.name)
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Machine limits of an integer dtype (and bool)."""
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's argument name
+        if not isinstance(type, dtype) or type.category > _INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        self.bits = 8 * type.itemsize if type is not bool else 8
+        if type is bool:
+            self.min, self.max = 0, 1
+        elif type.is_signed:
+            self.min, self.max = -(1 << (self.bits - 1)), (1 << (self.bits - 1)) - 1
+        else:
+            self.min, self.max = 0, (1 << self.bits) - 1
+        self.dtype = type.name
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"  # as PyTorch

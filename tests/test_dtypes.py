@@ -71,3 +71,61 @@ def test_set_default_dtype_changes_inference():
         ember.set_default_dtype(ember.float32)
     with pytest.raises(TypeError):
         ember.set_default_dtype(ember.int32)
+
+
+# -- finfo, iinfo, can_cast, result_type ------------------------------------------------------------
+_FLOATS = ["float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
+_INTS = ["bool", "uint8", "int8", "int16", "int32", "int64"]
+
+
+@pytest.mark.parametrize("name", _FLOATS)
+def test_finfo_matches_pytorch(name, torch):
+    ours, theirs = ember.finfo(getattr(ember, name)), torch.finfo(getattr(torch, name))
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype"):
+        assert getattr(ours, field) == getattr(theirs, field), field
+    assert repr(ours) == repr(theirs)
+
+
+def test_finfo_defaults_to_the_default_dtype():
+    assert ember.finfo().dtype == "float32"
+
+
+@pytest.mark.parametrize("name", [n for n in _INTS if n != "bool"])
+def test_iinfo_matches_pytorch(name, torch):
+    ours, theirs = ember.iinfo(getattr(ember, name)), torch.iinfo(getattr(torch, name))
+    assert (ours.bits, ours.min, ours.max, ours.dtype) == (theirs.bits, theirs.min, theirs.max,
+                                                           theirs.dtype)
+    assert repr(ours) == repr(theirs)
+
+
+def test_finfo_and_iinfo_refuse_the_other_kind():
+    with pytest.raises(TypeError, match="requires a floating point input type"):
+        ember.finfo(ember.int32)
+    with pytest.raises(TypeError, match="requires an integer input type"):
+        ember.iinfo(ember.float32)
+
+
+@pytest.mark.parametrize("src", _INTS + _FLOATS)
+@pytest.mark.parametrize("dst", _INTS + _FLOATS)
+def test_can_cast_matches_pytorch(src, dst, torch):
+    assert ember.can_cast(getattr(ember, src), getattr(ember, dst)) == \
+        torch.can_cast(getattr(torch, src), getattr(torch, dst))
+
+
+@pytest.mark.parametrize("a, b", [
+    ("tensor([1, 2])", "1.0"), ("tensor(1, dtype=L.int8)", "tensor([1], dtype=L.uint8)"),
+    ("2", "3.0"), ("tensor([1.0], dtype=L.float16)", "tensor(2.0, dtype=L.float64)"),
+    ("tensor([True])", "5"), ("tensor([1], dtype=L.int32)", "2j"),
+])
+def test_result_type_matches_pytorch(a, b, torch):
+    def build(lib, code):
+        return eval(code, {"tensor": lib.tensor, "L": lib})  # noqa: S307 - literals above
+
+    ours = ember.result_type(build(ember, a), build(ember, b))
+    theirs = torch.result_type(build(torch, a), build(torch, b))
+    assert ours.name == str(theirs).split(".")[1]
+
+
+def test_result_type_refuses_other_types():
+    with pytest.raises(TypeError, match="argument 'tensor2' must be Tensor or Number, not str"):
+        ember.result_type(ember.ones(2), "a")

@@ -64,6 +64,15 @@ def result_dtype(a, b):
     return _dt.dtype_for_scalar_category(max(_dt.scalar_category(a), _dt.scalar_category(b)))
 
 
+def result_type(tensor1, tensor2):
+    """The dtype PyTorch's promotion gives an op on two tensors or Python numbers."""
+    for name, x in (("tensor1", tensor1), ("tensor2", tensor2)):
+        if not isinstance(x, (Tensor,) + scalar_types):
+            raise TypeError(f"result_type(): argument '{name}' must be Tensor or Number, not "
+                            f"{type(x).__name__}")
+    return result_dtype(tensor1, tensor2)
+
+
 def broadcast_shapes(sa, sb):
     """The broadcast shape of two shapes, or PyTorch's RuntimeError naming the sizes."""
     na, nb = len(sa), len(sb)

@@ -15,6 +15,7 @@ import sys
 
 from .. import views
 from ..autograd.graph import _NO_EDGE, edge, grad_mode, node_class
+from ..dtypes import can_cast
 from ..tensor import _wrap
 
 
@@ -144,11 +145,6 @@ def _snapshot(t):
     s._output_nr = t._output_nr
     s._rg = t._rg
     return s
-
-
-def can_cast(from_, to):
-    """PyTorch's rule for in-place results: no cast to a lower category (float into int)."""
-    return from_.category <= to.category
 
 
 def _title(d):
