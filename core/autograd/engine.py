@@ -122,8 +122,12 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                 if node._retained:
                     _retain_grads(node, grad, create_graph)
             leaf = type(node) is AccumulateGrad
-            if leaf and grad is not None and node.variable._hooks:
-                grad = _run_leaf_hooks(node.variable, grad)
+            if leaf:
+                variable = node.variable
+                if variable is None:  # the leaf is gone: nothing to accumulate into
+                    grad = None
+                elif grad is not None and variable._hooks:
+                    grad = _run_leaf_hooks(variable, grad)
             if capture is not None and grad is not None and node in capture:
                 grads = _output_grads(node, grad)
                 for nr, i in capture[node]:
@@ -135,7 +139,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                         results[i] = grads[nr]
             if leaf:
                 if capture is None and grad is not None:
-                    _accumulate(node.variable, grad, create_graph)
+                    _accumulate(variable, grad, create_graph)
                 continue
             if grad is not None and (useful is None or node in useful):
                 grads = node.apply(grad)

@@ -183,13 +183,20 @@ class Node:
 
 
 class AccumulateGrad(Node):
-    """The node at a leaf that requires grad: adds the incoming gradient to ``leaf.grad``."""
+    """The node at a leaf that requires grad: adds the incoming gradient to ``leaf.grad``.
 
-    __slots__ = ("variable",)
+    The leaf keeps its node (made once, not once per op) and the node refers to the leaf weakly,
+    so the pair makes no reference cycle; a gradient reaching a leaf that is gone is dropped."""
+
+    __slots__ = ("_variable",)
 
     def __init__(self, variable):
         Node.__init__(self, (), (), None)
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        return self._variable()
 
     def release(self):
         pass
@@ -221,10 +228,9 @@ def edge(t):
     if fn is not None:
         return (fn, t._output_nr)
     if t._rg:
-        acc = t._grad_acc() if t._grad_acc is not None else None
+        acc = t._grad_acc
         if acc is None:
-            acc = AccumulateGrad(t)
-            t._grad_acc = weakref.ref(acc)
+            acc = t._grad_acc = AccumulateGrad(t)
         return (acc, 0)
     return (None, 0)
 
