@@ -15,6 +15,8 @@ import re
 import threading
 import weakref
 
+from .. import tensor as _tensor  # used at call time (tensor imports this module first)
+
 
 class _GradMode(threading.local):
     enabled = True
@@ -68,17 +70,13 @@ class _SavedOutput:
     __slots__ = ("alias", "output_nr", "_vc")
 
     def __init__(self, out):
-        from ..tensor import _wrap
-
-        self.alias = _wrap(out._data, out._backend, out._dtype)
+        self.alias = _tensor._wrap(out._data, out._backend, out._dtype)
         self.alias._vc = self._vc = out._vc  # in-place changes of the output are still detected
         self.output_nr = out._output_nr
 
     def unpack(self, node):
-        from ..tensor import _wrap
-
         a = self.alias
-        t = _wrap(a._data, a._backend, a._dtype)
+        t = _tensor._wrap(a._data, a._backend, a._dtype)
         t._vc = a._vc
         t.grad_fn = node
         t._output_nr = self.output_nr

@@ -1095,8 +1095,6 @@ def where(condition, input=None, other=None):
 
 
 def _where_dtype(a, b):
-    from ._common import result_dtype
-
     return result_dtype(a, b)
 
 
