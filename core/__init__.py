@@ -51,7 +51,7 @@ class layout:
 strided = layout("strided")
 
 _ops.bind(globals(), Tensor)
-from . import linalg, nn, optim, utils  # noqa: E402,F401
+from . import cuda, linalg, nn, optim, utils  # noqa: E402,F401
 from .serialization import *  # noqa: E402,F401,F403
 from ._tensor_methods import install as _install  # noqa: E402
 

@@ -41,8 +41,8 @@ class Backend:
 
     __slots__ = ("name", "entry_point", "status", "reason", "library", "version", "extra",
                  "mutable", "shares_numpy_memory", "dlpack", "devices", "kernels", "native",
-                 "supported_dtypes", "expected_failures", "missing", "out_kernels", "_loaded",
-                 "_lock", "__weakref__")
+                 "supported_dtypes", "expected_failures", "missing", "out_kernels", "synchronize",
+                 "_loaded", "_lock", "__weakref__")
 
     def __init__(self, name, entry_point):
         self.name = name
@@ -56,6 +56,7 @@ class Backend:
         self.shares_numpy_memory = False
         self.dlpack = False
         self.out_kernels = frozenset()
+        self.synchronize = None
         self.devices = ()
         self.kernels = {}
         self.native = {}
@@ -118,6 +119,7 @@ class Backend:
         self.kernels, self.missing = _validated_kernels(self.name, kernels)
         self.devices = tuple(hook.ember_backend_devices() or ("cpu",))
         self.expected_failures = dict(hook.ember_backend_expected_failures() or {})
+        self.synchronize = hook.ember_backend_synchronize
         self.status = AVAILABLE
 
     # -- use -------------------------------------------------------------------------------------

@@ -81,3 +81,10 @@ def ember_backend_expected_failures():
     """Return a dict ``{"op_name" or "op_name[check]": "reason"}`` of conformance checks this
     backend is known to fail. The suite reports them as expected failures, and reports an entry
     that passes as stale."""
+
+
+@hookspec(firstresult=True)
+def ember_backend_synchronize(device):
+    """Optional: wait until all work queued on `device` (one of ``ember_backend_devices()``) has
+    finished; ``ember.cuda.synchronize()`` calls it. Backends that compute synchronously need
+    not implement it."""

@@ -445,3 +445,62 @@ def test_mixing_backends_in_one_op_names_both(good_site):
         """)
     assert proc.returncode == 0, proc.stderr
     assert "numpy" in proc.stdout and "alt" in proc.stdout
+
+
+# -- ember.cuda: CUDA devices are the devices backends list ----------------------------------------
+FAKE_GPU = GOOD + """
+SYNCED = []
+
+@ember.hookimpl
+def ember_backend_devices():
+    return ["cuda:0", "cuda:1"]
+
+@ember.hookimpl
+def ember_backend_synchronize(device):
+    SYNCED.append(device)
+"""
+
+CUDA_SCRIPT = """
+import json
+import ember
+import fake_gpu
+before = ember.cuda.is_available()
+info = {"available": ember.cuda.is_available(), "count": ember.cuda.device_count()}
+ember.cuda.synchronize()
+ember.cuda.synchronize("cuda:1")
+ember.cuda.synchronize(ember.device("cuda:0"))
+with ember.default_backend("gpu"):
+    info["current"] = ember.cuda.current_device()
+    t = ember.ones(2)
+info["tensor_device"] = str(t.device)
+info["synced"] = fake_gpu.SYNCED
+print(json.dumps(info))
+"""
+
+
+def test_cuda_namespace_sees_a_backend_listing_cuda_devices(tmp_path):
+    site = make_site(tmp_path / "gpu", {"gpu": FAKE_GPU})
+    report = run_json(site, CUDA_SCRIPT)
+    assert report["available"] and report["count"] == 2 and report["current"] == 0
+    assert report["tensor_device"] == "cuda:0"
+    assert report["synced"] == ["cuda:0", "cuda:1", "cuda:0"]
+
+
+def test_cuda_namespace_without_cuda_devices(no_site):
+    report = run_json(no_site, """
+import json
+import ember
+cuda = [b for b in ember.backends.installed().values()
+        if b.available and any(d.startswith("cuda") for d in b.devices)]
+try:
+    ember.cuda.synchronize()
+    error = None
+except RuntimeError as exc:
+    error = str(exc)
+print(json.dumps({"expected": bool(cuda), "available": ember.cuda.is_available(),
+                  "count": ember.cuda.device_count(), "error": error}))
+""")
+    assert report["available"] == report["expected"]
+    if not report["expected"]:  # the machine has no GPU: CuPy is listed but unavailable
+        assert report["count"] == 0
+        assert report["error"].startswith("No CUDA GPUs are available")

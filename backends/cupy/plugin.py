@@ -68,5 +68,12 @@ def ember_backend_devices():
 
 
 @ember.hookimpl
+def ember_backend_synchronize(device):
+    import cupy
+
+    cupy.cuda.Device(int(device.split(":")[1])).synchronize()
+
+
+@ember.hookimpl
 def ember_backend_expected_failures():
     return {}
