@@ -54,6 +54,12 @@ def _shape(is_tuples, nested):
     return nested
 
 
+def _independent(what, i):
+    """PyTorch's strict-mode error: the `what` (output, jacobian ...) ignores input `i`."""
+    return RuntimeError(f"The {what} of the user-provided function is independent of input {i}. "
+                        f"This is not allowed in strict mode.")
+
+
 def _grads(outputs, inputs, grad_outputs, create_graph, strict, what):
     """``autograd.grad`` of the outputs that require grad, unused inputs given zeros."""
     from ..ops.creation import zeros_like
@@ -67,8 +73,7 @@ def _grads(outputs, inputs, grad_outputs, create_graph, strict, what):
     for i, r in enumerate(res):
         if r is None:
             if strict:
-                raise RuntimeError(f"The {what} of the user-provided function is independent of "
-                                   f"input {i}. This is not allowed in strict mode.")
+                raise _independent(what, i)
             res[i] = zeros_like(inputs[i])
     return tuple(res)
 
@@ -183,9 +188,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         if strict:
             for i, j in enumerate(jac):
                 if not j._rg:
-                    raise RuntimeError(f"The jacobian of the user-provided function is "
-                                       f"independent of input {i}. This is not allowed in strict "
-                                       f"mode.")
+                    raise _independent("jacobian", i)
         return jac
 
     res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
