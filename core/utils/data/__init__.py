@@ -23,10 +23,10 @@ from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
 
-from .. import backends as _backends
-from .. import dtypes as _dt
-from ..ops import creation, random as _random, shape
-from ..tensor import Tensor, _wrap
+from ... import backends as _backends
+from ... import dtypes as _dt
+from ...ops import creation, random as _random, shape
+from ...tensor import Tensor, _wrap
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
            "ChainDataset", "random_split", "default_collate", "default_convert", "Sampler",
