@@ -1,5 +1,6 @@
-"""Kernels for ember's CuPy backend: the NumPy-API table of ``ember_numpy.kernels`` built on cupy,
-overridden only where CuPy behaves differently from NumPy:
+"""Kernels for ember's CuPy backend: the NumPy-API table of ``ember_numpy.kernels`` (one module
+per area) built on cupy, overridden only where CuPy behaves differently from NumPy. The overrides
+are few, so they live here, grouped by area:
 
 - ``to_numpy`` copies to the host (``cupy.asnumpy``); the random state is a
   ``cupy.random.Generator``;
@@ -9,7 +10,9 @@ overridden only where CuPy behaves differently from NumPy:
 - integers to negative powers give garbage on the GPU instead of raising: checked here;
 - an accumulating ``index_put`` with array indices (``cupy.add.at``) works only for the dtypes
   CUDA's atomicAdd has (float16/32/64, int32, uint32, uint64); the others go through one of them;
-- ``bool`` matmul goes through float32 (cuBLAS has no bool).
+- ``bool`` matmul goes through float32 (cuBLAS has no bool);
+- ``from_dlpack`` keeps a CUDA capsule on the device, without a copy; ``erf`` is cupyx's (the
+  NumPy backend computes a series).
 """
 
 from ember_numpy.kernels import make_kernels as numpy_api_kernels
@@ -89,17 +92,25 @@ def make_kernels(xp=None):
         return xp.matmul(a, b)
 
     kernels = numpy_api_kernels(xp)
+    kernels.update({
+        # conversion
+        "to_numpy": to_numpy, "astype": astype,
+        "from_dlpack": xp.from_dlpack,  # a CUDA capsule stays on the device, without a copy
+        # random
+        "generator": generator,
+        # elementwise
+        "pow": power,
+        # indexing
+        "getitem": getitem, "setitem": setitem, "index_put": index_put,
+        # linalg
+        "matmul": matmul,
+    })
     try:  # CuPy's own erf (the NumPy backend computes it with a series)
         from cupyx.scipy.special import erf as _erf
     except ImportError:
         _erf = None
     if _erf is not None:
         kernels["erf"] = _erf
-    kernels.update({
-        "to_numpy": to_numpy, "astype": astype, "generator": generator, "pow": power,
-        "getitem": getitem, "setitem": setitem, "index_put": index_put, "matmul": matmul,
-        "from_dlpack": xp.from_dlpack,  # a CUDA capsule stays on the device, without a copy
-    })
     return kernels
 
 

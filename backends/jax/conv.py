@@ -1,8 +1,10 @@
-"""JAX kernels for padding, unfold/fold and convolution.
+"""JAX's conv kernels, all its own: NumPy's (``ember_numpy.conv``) take strided views of the
+input and pool into arrays they write to, and JAX has neither strided views nor writes.
 
 unfold and fold are jitted per shape: unfold stacks the kh*kw strided slices of the padded input,
 fold adds them back with ``.at[].add`` (JAX arrays are immutable). conv2d runs as
-``lax.conv_general_dilated`` at full float32 precision; the other ops are core's composites.
+``lax.conv_general_dilated`` at full float32 precision; max pooling and the other ops are core's
+composites.
 """
 
 import functools
@@ -23,10 +25,9 @@ def _blocks(size, kernel, dilation, stride):
                                                                        stride))
 
 
-def make():
-    """The conv kernels (jax imported, with 64-bit types enabled)."""
+def make(jnp):
+    """The conv kernels on `jnp` (jax.numpy, with 64-bit types enabled)."""
     import jax
-    import jax.numpy as jnp
     from jax import lax
 
     def pad(a, pads, mode, value):

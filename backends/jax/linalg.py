@@ -1,12 +1,19 @@
-"""JAX kernels for the linear-algebra ops added after matmul: inverse, solve and determinant.
-JAX does not raise on a singular matrix; the kernels report it in `info` from the LU
-factorisation, as LAPACK does."""
+"""JAX's linear-algebra kernels: NumPy's (``ember_numpy.linalg``) on ``jax.numpy``, except:
+
+- matmul asks for full float32 precision (JAX would use TF32 or bf16 passes on some GPUs);
+- JAX does not raise on a singular matrix, so inverse and solve report it in `info` from the LU
+  factorisation, as LAPACK does.
+"""
+
+from ember_numpy import linalg as numpy_api
 
 
-def make():
-    """The linear-algebra kernels (jax imported, with 64-bit types enabled)."""
-    import jax.numpy as jnp
+def make(jnp):
+    """The linear-algebra kernels on `jnp` (jax.numpy, with 64-bit types enabled)."""
     from jax import lax
+
+    def matmul(a, b):
+        return jnp.matmul(a, b, precision=lax.Precision.HIGHEST)
 
     def zero_pivot(a):
         """Per matrix: 0, or the 1-based index of the first zero pivot of its LU factors."""
@@ -21,7 +28,8 @@ def make():
         return jnp.linalg.solve(a, b), zero_pivot(a)
 
     return {
+        **numpy_api.make(jnp),
+        "matmul": matmul,
         "linalg_inv": lambda a: (jnp.linalg.inv(a), zero_pivot(a)),
         "linalg_solve": solve,
-        "linalg_det": jnp.linalg.det,
     }

@@ -1,13 +1,54 @@
-"""JAX kernels for the random ops added after the first set: each draw splits the state's key
-and runs as one jitted call per shape, as in ``kernels``."""
+"""JAX's random kernels, all its own: JAX has no stateful generator, so the state is a
+``jax.random`` key held in a small mutable object, and each draw splits it and advances it. Each
+draw runs as one jitted call per shape and dtype (``jax.random`` op by op takes tens to hundreds
+of microseconds a call)."""
 
 import functools
 
 
-def make():
-    """The random kernels (jax imported, with 64-bit types enabled)."""
+class RandomState:
+    """A ``jax.random`` key that each draw splits and advances (JAX keys are values)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __repr__(self):
+        return f"RandomState({self.key!r})"
+
+
+def make(jnp):
+    """The random kernels on `jnp` (jax.numpy, with 64-bit types enabled)."""
     import jax
-    import jax.numpy as jnp
+    from jax import lax
+
+    def generator(seed):
+        seed = int(seed) % (1 << 64)
+        if seed >= 1 << 63:  # jax.random.key takes a signed 64-bit seed; keep the bits
+            seed -= 1 << 64
+        return RandomState(jax.random.key(seed))
+
+    # each draw splits the key and returns (next key, numbers), one jitted call per shape and dtype
+    @functools.partial(jax.jit, static_argnums=(1, 2))
+    def _uniform(key, shape, dtype):
+        key, sub = jax.random.split(key)
+        if dtype.kind == "c":
+            part = jnp.finfo(dtype).dtype
+            kr, ki = jax.random.split(sub)
+            return key, lax.complex(jax.random.uniform(kr, shape, part),
+                                    jax.random.uniform(ki, shape, part))
+        return key, jax.random.uniform(sub, shape, dtype)
+
+    @functools.partial(jax.jit, static_argnums=(1, 2))
+    def _normal(key, shape, dtype):
+        key, sub = jax.random.split(key)
+        return key, jax.random.normal(sub, shape, dtype)
+
+    @functools.partial(jax.jit, static_argnums=(3, 4))
+    def _integers(key, low, high, shape, dtype):
+        key, sub = jax.random.split(key)
+        return key, jax.random.randint(sub, shape, low, high, dtype=jnp.int64).astype(dtype)
 
     @functools.partial(jax.jit, static_argnums=(1,))
     def _permutation(key, n):
@@ -29,6 +70,18 @@ def make():
         keys = jnp.where(p > 0, e / jnp.where(p > 0, p, 1), jnp.inf)
         return key, jnp.argsort(keys, axis=-1)[:, :num_samples].astype(jnp.int64)
 
+    def rand(state, shape, dtype):
+        state.key, out = _uniform(state.key, tuple(shape), jnp.dtype(dtype))
+        return out
+
+    def randn(state, shape, dtype):
+        state.key, out = _normal(state.key, tuple(shape), jnp.dtype(dtype))
+        return out
+
+    def randint(state, low, high, shape, dtype):
+        state.key, out = _integers(state.key, low, high, tuple(shape), jnp.dtype(dtype))
+        return out
+
     def randperm(state, n, dtype):
         state.key, out = _permutation(state.key, n)
         return out.astype(dtype)
@@ -37,4 +90,5 @@ def make():
         state.key, out = _multinomial(state.key, probs, num_samples, replacement)
         return out
 
-    return {"randperm": randperm, "multinomial": multinomial}
+    return {"generator": generator, "rand": rand, "randn": randn, "randint": randint,
+            "randperm": randperm, "multinomial": multinomial}

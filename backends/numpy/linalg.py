@@ -1,12 +1,19 @@
-"""NumPy-API kernels for the linear-algebra ops added after matmul (shared with CuPy):
-inverse, solve and determinant. mm, bmm, mv, dot, addmm and the vector norm come from core's
-decompositions over matmul and the elementwise kernels."""
+"""NumPy-API kernels for the linear-algebra ops (shared with CuPy): matmul, inverse, solve and
+determinant. mm, bmm, mv, dot, addmm and the vector norm come from core's decompositions over
+matmul and the elementwise kernels."""
 
 import numpy as np
+
+from .elementwise import quiet_for
 
 
 def make(xp):
     """The linear-algebra kernels for array module `xp` (numpy or cupy)."""
+    quiet = quiet_for(xp)  # products of inf and 0 make NumPy warn
+
+    @quiet
+    def matmul(a, b):
+        return xp.matmul(a, b)
 
     def zero_pivot(a):
         """Per matrix: 0, or the 1-based index of the first zero pivot of LU with partial
@@ -43,6 +50,7 @@ def make(xp):
         return out, info
 
     return {
+        "matmul": matmul,
         "linalg_inv": lambda a: checked(xp.linalg.inv, a),
         "linalg_solve": lambda a, b: checked(xp.linalg.solve, a, b),
         "linalg_det": lambda a: xp.asarray(xp.linalg.det(a)),

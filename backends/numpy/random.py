@@ -1,8 +1,33 @@
-"""NumPy-API kernels for the random ops added after the first set (shared with CuPy)."""
+"""NumPy-API kernels for the random ops (shared with CuPy): the state is a ``Generator`` (on
+PCG64 here; CuPy's backend makes its own), and each draw advances it."""
 
 
 def make(xp):
     """The random kernels for array module `xp` (numpy or cupy)."""
+
+    def generator(seed):
+        return xp.random.Generator(xp.random.PCG64(seed))
+
+    def rand(state, shape, dtype):
+        dtype = xp.dtype(dtype)
+        if dtype in (xp.float32, xp.float64):
+            return state.random(shape, dtype=dtype)
+        if dtype.kind == "c":
+            return (state.random(shape) + 1j * state.random(shape)).astype(dtype)
+        # rounding to a narrow float can reach 1.0: keep [0, 1) by clipping below it
+        below_one = xp.nextafter(xp.array(1, dtype), xp.array(0, dtype))
+        return xp.minimum(state.random(shape).astype(dtype), below_one)
+
+    def randn(state, shape, dtype):
+        if xp.dtype(dtype) in (xp.float32, xp.float64):
+            return state.standard_normal(shape, dtype=dtype)
+        if xp.dtype(dtype).kind == "c":  # real and imaginary parts each of variance 1/2
+            return ((state.standard_normal(shape) + 1j * state.standard_normal(shape))
+                    / 2 ** 0.5).astype(dtype)
+        return state.standard_normal(shape).astype(dtype)
+
+    def randint(state, low, high, shape, dtype):
+        return state.integers(low, high, size=shape).astype(dtype, copy=False)
 
     def randperm(state, n, dtype):
         return xp.argsort(state.random(n)).astype(dtype)
@@ -20,4 +45,5 @@ def make(xp):
         keys = xp.where(p > 0, e / xp.where(p > 0, p, 1), xp.inf)
         return xp.argsort(keys, axis=-1)[:, :num_samples].astype(xp.int64)
 
-    return {"randperm": randperm, "multinomial": multinomial}
+    return {"generator": generator, "rand": rand, "randn": randn, "randint": randint,
+            "randperm": randperm, "multinomial": multinomial}

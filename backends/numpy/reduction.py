@@ -1,16 +1,35 @@
-"""NumPy-API kernels for the reduction ops added after the first set (shared with CuPy):
-prod, all, any, cumsum, cumprod, sort and unique. var, std, logsumexp, count_nonzero, argsort
-and topk come from core's decompositions over these."""
+"""NumPy-API kernels for the reductions (shared with CuPy): sum, mean, amax, amin, argmax,
+argmin, prod, all, any, cumsum, cumprod, sort and unique. var, std, logsumexp, count_nonzero,
+argsort and topk come from core's decompositions over these.
+
+A reduction over every dim gives a NumPy scalar, so the kernels return ``xp.asarray`` of it.
+"""
+
+from .elementwise import quiet_for
 
 
 def make(xp):
     """The reduction kernels for array module `xp` (numpy or cupy)."""
+    quiet = quiet_for(xp)  # sums and products can overflow, and NaN compares
 
     def reduce_with(fn):
+        @quiet
         def reduce(a, dims, keepdim):
             return xp.asarray(fn(a, axis=dims, keepdims=keepdim))
 
         return reduce
+
+    @quiet
+    def mean(a, dims, keepdim):
+        if a.size == 0:  # NumPy warns "Mean of empty slice"; the result is NaN as in PyTorch
+            return xp.asarray(xp.sum(a, axis=dims, keepdims=keepdim) / 0)
+        return xp.asarray(xp.mean(a, axis=dims, keepdims=keepdim))
+
+    def arg_with(fn):
+        def arg(a, dim, keepdim):
+            return xp.asarray(fn(a, axis=dim, keepdims=keepdim))
+
+        return arg
 
     def sort(a, dim, descending):
         if descending:  # a stable ascending sort of the reversed array, read backwards
@@ -26,6 +45,8 @@ def make(xp):
         return values, inverse.reshape(a.shape), counts
 
     return {
+        "sum": reduce_with(xp.sum), "mean": mean, "amax": reduce_with(xp.max),
+        "amin": reduce_with(xp.min), "argmax": arg_with(xp.argmax), "argmin": arg_with(xp.argmin),
         "prod": reduce_with(xp.prod), "all": reduce_with(xp.all), "any": reduce_with(xp.any),
         "cumsum": lambda a, dim: xp.cumsum(a, axis=dim, dtype=a.dtype),
         "cumprod": lambda a, dim: xp.cumprod(a, axis=dim, dtype=a.dtype),

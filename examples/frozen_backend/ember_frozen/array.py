@@ -65,3 +65,13 @@ def lift(fn):
 
     kernel.__name__ = getattr(fn, "__name__", "kernel")
     return kernel
+
+
+def lift_all(fn):
+    """`fn` returning a tuple of NumPy arrays, as a kernel returning a tuple of Frozen."""
+
+    def kernel(*args):
+        return tuple(Frozen(r) for r in fn(*map(unwrap, args)))
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel

@@ -1,4 +1,5 @@
-"""The frozen backend's kernels for the elementwise ops added after the first set."""
+"""The frozen backend's kernels for the elementwise ops (Python scalar operands are weak under
+NumPy 2, as ember expects)."""
 
 import math
 
@@ -12,6 +13,14 @@ _erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf: Python's, element by e
 def _quiet(fn):
     """`fn` without NumPy's warnings for NaN, inf and zero divisors (PyTorch is silent)."""
     return np.errstate(all="ignore")(fn)
+
+
+def _sigmoid(a):
+    if a.dtype.kind == "c":
+        return 1 / (1 + np.exp(-a))
+    # 1 / (1 + e^-a) for a >= 0 and e^a / (1 + e^a) below, so neither side overflows
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
 
 def _erf_kernel(a):
@@ -31,6 +40,16 @@ def _shift(shift, fill_sign):
 
 
 KERNELS = {
+    "add": lift(np.add), "sub": lift(np.subtract), "mul": lift(np.multiply),
+    "div": lift(np.true_divide), "pow": lift(np.power), "neg": lift(np.negative),
+    "exp": lift(np.exp), "log": lift(np.log), "sqrt": lift(np.sqrt), "abs": lift(np.abs),
+    "sin": lift(np.sin), "cos": lift(np.cos),
+    "tanh": lift(np.tanh), "sigmoid": lift(_sigmoid),
+    "sign": lift(lambda a: a if a.dtype == np.bool_ else np.sign(a)),  # NumPy has no bool sign
+    "relu": lift(lambda a: a if a.dtype == np.bool_ else np.maximum(a, 0)),
+    "maximum": lift(np.maximum), "minimum": lift(np.minimum), "where": lift(np.where),
+    "eq": lift(np.equal), "ne": lift(np.not_equal), "lt": lift(np.less),
+    "le": lift(np.less_equal), "gt": lift(np.greater), "ge": lift(np.greater_equal),
     # reciprocal and rsqrt have core decompositions; these give them without NumPy's warnings
     "reciprocal": lift(_quiet(np.reciprocal)),
     "rsqrt": lift(_quiet(lambda a: 1 / np.sqrt(a))),

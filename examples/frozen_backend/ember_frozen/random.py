@@ -1,9 +1,28 @@
-"""The frozen backend's kernels for the random ops added after the first set (the state is a
-NumPy Generator, advanced by each draw)."""
+"""The frozen backend's kernels for the random ops (the state is a NumPy Generator, advanced by
+each draw)."""
 
 import numpy as np
 
 from .array import lift
+
+
+def _rand(state, shape, dtype):
+    if dtype in (np.float32, np.float64):
+        return state.random(shape, dtype=dtype)
+    if dtype.kind == "c":
+        return (state.random(shape) + 1j * state.random(shape)).astype(dtype)
+    # rounding to a narrow float (float16) can reach 1.0: clip to the largest value below it
+    below_one = np.nextafter(np.array(1, dtype), np.array(0, dtype))
+    return np.minimum(state.random(shape).astype(dtype), below_one)
+
+
+def _randn(state, shape, dtype):
+    if dtype in (np.float32, np.float64):
+        return state.standard_normal(shape, dtype=dtype)
+    if dtype.kind == "c":  # real and imaginary parts each of variance 1/2, as PyTorch
+        return ((state.standard_normal(shape) + 1j * state.standard_normal(shape))
+                / 2 ** 0.5).astype(dtype)
+    return state.standard_normal(shape).astype(dtype)
 
 
 def _multinomial(state, probs, num_samples, replacement):
@@ -14,6 +33,11 @@ def _multinomial(state, probs, num_samples, replacement):
 
 
 KERNELS = {
+    "generator": lambda seed: np.random.Generator(np.random.PCG64(seed)),
+    "rand": lift(_rand),
+    "randn": lift(_randn),
+    "randint": lift(lambda state, low, high, shape, dtype:
+                    state.integers(low, high, size=shape).astype(dtype, copy=False)),
     "randperm": lift(lambda state, n, dtype: state.permutation(n).astype(dtype)),
     "multinomial": lift(_multinomial),
 }

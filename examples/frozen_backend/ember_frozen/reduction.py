@@ -1,22 +1,21 @@
-"""The frozen backend's kernels for the reduction ops added after the first set."""
+"""The frozen backend's kernels for the reductions (var, std, logsumexp, argsort, topk ... come
+from ember's decompositions over these)."""
 
 import numpy as np
 
-from .array import Frozen, lift, unwrap
+from .array import lift, lift_all
 
 
-def lift_all(fn):
-    """`fn` returning a tuple of NumPy arrays, as a kernel returning a tuple of Frozen."""
-
-    def kernel(*args):
-        return tuple(Frozen(r) for r in fn(*map(unwrap, args)))
-
-    kernel.__name__ = getattr(fn, "__name__", "kernel")
-    return kernel
+def _mean(a, axis, keepdims):
+    """np.mean, but an empty slice gives NaN without NumPy's warning (PyTorch is silent)."""
+    if a.size:
+        return np.mean(a, axis=axis, keepdims=keepdims)
+    return np.sum(a, axis=axis, keepdims=keepdims) / 0  # 0/0: NaN (lift silences the division)
 
 
-def _reduce(fn):
-    return lambda a, dims, keepdim: np.asarray(fn(a, axis=dims, keepdims=keepdim))
+def _along(fn):
+    """A reduction kernel ``(a, dims_or_dim, keepdim)`` from a NumPy reduction."""
+    return lambda a, axis, keepdim: np.asarray(fn(a, axis=axis, keepdims=keepdim))
 
 
 def _sort(a, dim, descending):
@@ -35,7 +34,10 @@ def _unique(a):
 
 
 KERNELS = {
-    "prod": lift(_reduce(np.prod)), "all": lift(_reduce(np.all)), "any": lift(_reduce(np.any)),
+    "sum": lift(_along(np.sum)), "mean": lift(_along(_mean)),
+    "amax": lift(_along(np.max)), "amin": lift(_along(np.min)),
+    "argmax": lift(_along(np.argmax)), "argmin": lift(_along(np.argmin)),
+    "prod": lift(_along(np.prod)), "all": lift(_along(np.all)), "any": lift(_along(np.any)),
     "cumsum": lift(lambda a, dim: np.cumsum(a, axis=dim, dtype=a.dtype)),
     "cumprod": lift(lambda a, dim: np.cumprod(a, axis=dim, dtype=a.dtype)),
     "sort": lift_all(_sort), "unique": lift_all(_unique),
