@@ -19,18 +19,21 @@ import weakref
 
 from . import dtypes as _dt
 
-# Keyed by id(): a Tensor's == is elementwise, so weak dicts and sets keyed by the tensor itself
-# cannot be used. Each entry holds a weak reference whose callback removes it.
-_view_of = {}  # id(alias) -> (weakref(alias), root base, [(kernel, args), ...])
-_views_of = {}  # id(base) -> (weakref(base), {id(alias): weakref(alias)})
+# The storage relation lives on the tensors themselves, so it goes with them: an alias holds
+# ``_alias_of`` = (root base, [(kernel, args), ...]) (a strong reference: the base's array is the
+# alias's storage), and the root base holds ``_aliases`` = {id(alias): weakref(alias)}, whose
+# entries go when their alias dies. (A tensor's == is elementwise, so a WeakSet of tensors
+# cannot be used.) Neither slot is set on tensors that never meet an alias: ``_wrap`` is
+# unchanged, and both go with their tensors: nothing module-global is keyed by id().
 
 
-def _forget_view(key):
-    _view_of.pop(key, None)
+def _alias_of(t):
+    return getattr(t, "_alias_of", None)
 
 
-def _forget_base(key):
-    _views_of.pop(key, None)
+def has_aliases(t):
+    """Whether `t` is the base of live aliases (only on immutable backends)."""
+    return bool(getattr(t, "_aliases", None))
 
 
 def track(view, source, kernel, args, autograd=True):
@@ -57,17 +60,39 @@ def track(view, source, kernel, args, autograd=True):
 
 
 def _track_storage(view, source, kernel, args):
-    meta = _view_of.get(id(source))
+    meta = _alias_of(source)
     if meta is not None:
-        base, steps = meta[1], meta[2] + [(kernel, args)]
+        base, steps = meta[0], meta[1] + [(kernel, args)]
     else:
         base, steps = source, [(kernel, args)]
-    _view_of[id(view)] = (weakref.ref(view, lambda _, k=id(view): _forget_view(k)), base, steps)
-    entry = _views_of.get(id(base))
-    if entry is None:
-        entry = _views_of[id(base)] = (weakref.ref(base, lambda _, k=id(base): _forget_base(k)),
-                                       {})
-    entry[1][id(view)] = weakref.ref(view)
+    view._alias_of = (base, steps)
+    aliases = getattr(base, "_aliases", None)
+    if aliases is None:
+        aliases = base._aliases = {}
+    key = id(view)
+    aliases[key] = weakref.ref(view, _forget(weakref.ref(base), key))
+
+
+def _forget(base_ref, key):
+    """The callback that drops a dead alias's entry from its base (it refers to the base weakly,
+    so that base, table and callback make no reference cycle)."""
+    def forget(ref):
+        base = base_ref()
+        aliases = getattr(base, "_aliases", None) if base is not None else None
+        if aliases is not None and aliases.get(key) is ref:
+            del aliases[key]
+    return forget
+
+
+class _AlwaysWritten:
+    """For callers written against the old id()-keyed table (``id(t) in views._views_of``
+    before ``written(t)``): ``written`` finds the aliases itself now, so the answer is yes."""
+
+    def __contains__(self, key):
+        return True
+
+
+_views_of = _AlwaysWritten()
 
 
 def _apply(kernels, steps, raw):
@@ -78,24 +103,24 @@ def _apply(kernels, steps, raw):
 
 def written(t):
     """`t`'s array was just replaced by an in-place write: update its base and the base's views."""
-    meta = _view_of.get(id(t))
+    meta = _alias_of(t)
     kernels = t._backend.kernels
     if meta is not None:
-        base, steps = meta[1], meta[2]
+        base, steps = meta
         # the version counter was bumped by the writer (shared with the base for real views;
         # a `.data` alias must not bump the base's, as in PyTorch)
         base._data = _write_back(base, steps, t._data)
     else:
         base = t
-    entry = _views_of.get(id(base))
-    if entry is None:
+    aliases = getattr(base, "_aliases", None)
+    if not aliases:
         return
-    for key, ref in list(entry[1].items()):
+    for key, ref in list(aliases.items()):
         v = ref()
         if v is None:
-            del entry[1][key]
+            del aliases[key]
         elif v is not t:
-            v._data = _apply(kernels, _view_of[key][2], base._data)
+            v._data = _apply(kernels, v._alias_of[1], base._data)
 
 
 def positions(base, steps):

@@ -171,3 +171,63 @@ def test_gradient_saved_by_a_retained_graph_is_not_taken():
     z.sum().backward(retain_graph=True)
     a.grad.add_(100)
     assert y.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def _count_clones(monkeypatch):
+    kernels = ember.backends.get_backend("numpy").kernels
+    copies = []
+    clone = kernels["clone"]
+    monkeypatch.setitem(kernels, "clone", lambda a: copies.append(a.shape) or clone(a))
+    return copies
+
+
+def test_fresh_gradient_for_backward_inputs_becomes_grad_without_a_copy(monkeypatch):
+    """Ownership is decided by the engine, not by counting references: every path that hands a
+    leaf its gradient (here ``backward(inputs=...)``) takes an owned one as it is."""
+    copies = _count_clones(monkeypatch)
+    with ember.default_backend("numpy"):
+        w = ember.randn(3, 4, requires_grad=True)
+        x = ember.randn(5, 4)
+    (x @ w.T).relu().sum().backward(inputs=[w])
+    assert copies == [] and w.grad.shape == (3, 4)
+
+
+def test_gradient_a_hook_keeps_is_not_taken():
+    kept = []
+    with ember.default_backend("numpy"):
+        a = ember.randn(3, requires_grad=True)
+        a.register_hook(lambda g: kept.append(g))
+        (a * 2).sum().backward()
+        a.grad.add_(1)
+    assert kept[0].tolist() == [2.0, 2.0, 2.0]
+
+
+class _Keeps(ember.autograd.Function):
+    """A Function whose backward returns a gradient it also keeps."""
+
+    kept = None
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, g):
+        _Keeps.kept = g * 3
+        return _Keeps.kept
+
+
+def test_gradient_a_function_keeps_is_not_taken():
+    with ember.default_backend("numpy"):
+        a = ember.randn(2, requires_grad=True)
+        _Keeps.apply(a).sum().backward()
+        a.grad.add_(1)
+    assert _Keeps.kept.tolist() == [3.0, 3.0]
+
+
+def test_broadcast_gradient_is_copied_into_a_writable_grad():
+    with ember.default_backend("numpy"):
+        a = ember.randn(2, 3, requires_grad=True)
+        (a * 1).sum().backward()  # the sum's gradient is the scalar expanded to a's shape
+        a.grad.add_(1)
+    assert a.grad.tolist() == [[2.0] * 3] * 2

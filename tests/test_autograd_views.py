@@ -143,3 +143,27 @@ def test_write_through_a_view_invalidates_a_saved_base(backend):
     y[0].add_(1)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         z.sum().backward()
+
+
+def test_alias_bookkeeping_lives_on_the_tensors_and_goes_with_them(backend):
+    """On an immutable backend the base knows its live aliases through weak references held on
+    the base itself (no module-global table keyed by id()): a dead alias leaves no entry."""
+    import gc
+
+    from ember import views
+
+    base = ember.zeros(4)
+    if base._backend.mutable:
+        pytest.skip("only immutable backends keep the storage relation in core")
+    v = base[1:3]
+    d = base.data
+    assert views.has_aliases(base)
+    v.add_(1)
+    d[0] = 5
+    assert base.tolist() == [5.0, 1.0, 1.0, 0.0] and v.tolist() == [1.0, 1.0]
+    gc.disable()
+    try:
+        del v, d  # reference counting alone drops the entries
+        assert not views.has_aliases(base)
+    finally:
+        gc.enable()

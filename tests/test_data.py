@@ -217,14 +217,13 @@ def test_iterable_dataset_batches(backend):
 
 # -- DataLoader, worker processes -----------------------------------------------------------------
 def test_workers_give_the_batches_of_one_process(backend):
-    # jax is multithreaded, which fork does not survive reliably: it runs its workers spawned
-    ctx = "spawn" if backend == "jax" else None
+    # jax is multithreaded, which fork does not survive: its plugin declares "spawn", which the
+    # loader picks by itself
     ds = _dataset(23)
     results = []
     for workers in (0, 2):
         loader = DataLoader(ds, batch_size=4, shuffle=True, num_workers=workers,
-                            generator=ember.Generator().manual_seed(5),
-                            multiprocessing_context=ctx if workers else None)
+                            generator=ember.Generator().manual_seed(5))
         batches = list(loader)
         assert all(b[0].backend == backend for b in batches)
         results.append([(b[0].tolist(), b[1].tolist()) for b in batches])
@@ -322,3 +321,72 @@ def test_uneven_worker_streams_interleave_as_pytorch(torch):
     theirs = [b.tolist() for b in torch.utils.data.DataLoader(
         _uneven_stream(torch.utils.data), batch_size=2, num_workers=3)]
     assert ours == theirs
+
+
+# -- DataLoader workers never hang the main process ------------------------------------------------
+@pytest.fixture
+def deadline():
+    """Fail the test, instead of hanging the run, if it takes more than 60 seconds."""
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError("the DataLoader hung")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _keep(batch):
+    return batch
+
+
+class _Hostile(Dataset):
+    """Item 1 misbehaves as `how` says; the items are tensors made in the worker, on its backend."""
+
+    def __init__(self, how):
+        self.how = how
+
+    def __getitem__(self, i):
+        if i == 1:
+            if self.how == "raise":
+                raise ValueError("item 1 is cursed")
+            if self.how == "die":
+                os.kill(os.getpid(), 9)
+            if self.how == "unpicklable":
+                return {"value": ember.tensor(i), "stream": (x for x in range(3))}
+        return {"value": ember.tensor(i)}
+
+    def __len__(self):
+        return 4
+
+
+@pytest.mark.parametrize("how, error, match", [
+    ("raise", ValueError, "Caught ValueError in DataLoader worker process 1"),
+    ("die", RuntimeError, r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"),
+    ("unpicklable", TypeError, "DataLoader worker 1 produced a batch of type list that cannot be "
+                               "sent to the main process \\(it holds a generator\\)"),
+])
+def test_a_misbehaving_worker_is_an_error_not_a_hang(deadline, how, error, match):
+    loader = DataLoader(_Hostile(how), batch_size=1, num_workers=2, collate_fn=_keep)
+    with pytest.raises(error, match=match):
+        list(loader)
+
+
+def test_workers_on_a_backend_that_cannot_fork_are_spawned(deadline):
+    """JAX runs threads, which a forked worker deadlocks in: its workers are spawned (one here,
+    which makes JAX tensors, then raises), and a fork is refused instead of hanging."""
+    jax = ember.backends.lookup("jax")
+    if jax is None or not jax.available:
+        pytest.skip("jax is not available")
+    with ember.default_backend("jax"):
+        batches = iter(DataLoader(_Hostile("raise"), batch_size=1, num_workers=1))
+        first = next(batches)
+        assert first["value"].backend == "jax" and first["value"].tolist() == [0]
+        with pytest.raises(ValueError, match="Caught ValueError in DataLoader worker process 0"):
+            next(batches)
+        with pytest.raises(RuntimeError, match="cannot be forked on the 'jax' backend: it declares "
+                                               "the start method 'spawn'"):
+            list(DataLoader(_Hostile("none"), num_workers=1, multiprocessing_context="fork"))

@@ -77,6 +77,52 @@ def ember_backend_kernal():
 def ember_backend_devices(gpu_index):
     return ["cpu"]
 """, "gpu_index"),
+    # every hook result's type is checked, and the error names the plugin and the hook
+    "devices_a_string": ("""
+@ember.hookimpl
+def ember_backend_devices():
+    return "cpu"
+""", "(fake_devices_a_string): ember_backend_devices() must return a non-empty list of device "
+     "names such as ['cpu']; ember_backend_devices() returned str 'cpu'"),
+    "mutable_a_string": ("""
+@ember.hookimpl
+def ember_backend_info():
+    return {"library": "fakelib", "mutable": "no"}
+""", "(fake_mutable_a_string): ember_backend_info()['mutable'] must be True or False, got str "
+     "'no'"),
+    "available_not_a_string": ("""
+@ember.hookimpl
+def ember_backend_available():
+    return 0
+""", "ember_backend_available() must return None or a string saying why not"),
+    "failures_a_list": ("""
+@ember.hookimpl
+def ember_backend_expected_failures():
+    return ["add"]
+""", "ember_backend_expected_failures() must return a dict"),
+    "dtype_key_not_a_name": ("""
+@ember.hookimpl
+def ember_backend_dtypes():
+    return {np.float32: np.dtype("float32")}
+""", "ember_backend_dtypes() must map dtype names"),
+    "start_method_unknown": ("""
+@ember.hookimpl
+def ember_backend_info():
+    return {"library": "fakelib", "start_method": "teleport"}
+""", "ember_backend_info()['start_method'] must be one of"),
+    # a plugin calling sys.exit() at import must not end the program that lists backends
+    "exits_on_import": ("""
+import sys
+sys.exit(3)
+""", "SystemExit: 3"),
+    # a hook that uses ember on its own backend while it loads: a clear error, not a deadlock
+    "uses_itself": ("""
+@ember.hookimpl
+def ember_backend_kernels():
+    with ember.default_backend("uses_itself"):
+        ember.ones(1)
+    return make_kernels(np)
+""", "'uses_itself' was used by its own plugin while it loads"),
 }
 
 UNAVAILABLE = """
@@ -246,6 +292,73 @@ def test_strict_plugins_makes_info_fail(boom_site):
     assert "'boom' is broken" in proc.stderr and "fake_boom exploded on import" in proc.stderr
 
 
+def test_strict_plugins_fails_at_every_use(boom_site):
+    proc = run(boom_site, """
+        import ember
+        for _ in range(3):
+            try:
+                ember.ones(2)
+                print("worked")
+            except ember.backends.PluginError:
+                print("raised")
+        """, EMBER_STRICT_PLUGINS="1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["raised"] * 3
+
+
+# -- hostile plugins -----------------------------------------------------------------------------
+IMPOSTOR_SCRIPT = """
+import json, warnings
+import ember
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    t = ember.ones(2) + 1
+    numpy, impostor = (ember.backends.lookup(n) for n in ("numpy", "numpy@fake_impostor"))
+print(json.dumps({
+    "works": t.tolist() == [2.0, 2.0], "backend": t.backend,
+    "numpy": [numpy.status, numpy.library], "impostor": [impostor.status, impostor.reason],
+    "warned": [str(w.message) for w in caught
+               if issubclass(w.category, ember.backends.EmberPluginWarning)],
+}))
+"""
+
+
+def test_plugin_claiming_a_builtin_name_is_reported_and_the_builtin_wins(tmp_path):
+    site = make_site(tmp_path / "impostor", {"impostor": GOOD})
+    # register the fake module under the name "numpy" instead of its own
+    (site / "fake_impostor-0.0.dist-info" / "entry_points.txt").write_text(
+        "[ember.backends]\nnumpy = fake_impostor\n")
+    report = run_json(site, IMPOSTOR_SCRIPT)
+    assert report["works"] and report["backend"] == "numpy"
+    assert report["numpy"] == ["available", "numpy"]
+    assert report["impostor"][0] == "broken"
+    assert "fake_impostor registers the name 'numpy' of ember's built-in backend" in \
+        report["impostor"][1]
+    assert any("numpy@fake_impostor" in w for w in report["warned"])
+
+
+def test_keyboard_interrupt_in_a_plugin_is_reported_then_raised(tmp_path):
+    site = make_site(tmp_path / "interrupt", {"interrupt": "raise KeyboardInterrupt\n"})
+    report = run_json(site, """
+import json, warnings
+import ember
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    try:
+        ember.backends.lookup("interrupt")
+        raised = False
+    except KeyboardInterrupt:
+        raised = True
+b = ember.backends.lookup("interrupt")
+print(json.dumps({"raised": raised, "status": b.status, "reason": b.reason,
+                  "warned": [str(w.message) for w in caught],
+                  "numpy_works": ember.ones(1).tolist() == [1.0]}))
+""")
+    assert report["raised"] and report["numpy_works"]
+    assert report["status"] == "broken" and report["reason"].startswith("KeyboardInterrupt")
+    assert any("'interrupt' was interrupted" in w for w in report["warned"])
+
+
 # -- plugins that register nonsense --------------------------------------------------------------
 NONSENSE_SCRIPT = """
 import json, warnings
@@ -321,7 +434,25 @@ def test_ember_backend_env_unknown_name_lists_installed_backends(no_site):
     proc = run(no_site, "import ember; ember.ones(2)", EMBER_BACKEND="nonexistent")
     assert proc.returncode != 0
     assert "unknown ember backend 'nonexistent'" in proc.stderr
-    assert "Installed backends:" in proc.stderr and "numpy (available)" in proc.stderr
+    assert "Installed backends:" in proc.stderr and "numpy" in proc.stderr
+
+
+def test_misspelled_backend_name_loads_no_plugin(good_site):
+    """The error path stays fast: it names what is installed without importing JAX or any
+    plugin to find out their status."""
+    report = run_json(good_site, """
+import json, sys
+import ember
+try:
+    ember.set_default_backend("nmupy")
+except RuntimeError as exc:
+    message = str(exc)
+print(json.dumps({"message": message, "imported": sorted(
+    m for m in ("jax", "ember_jax", "ember_frozen", "fake_alt", "fake_ghost") if m in sys.modules)}))
+""")
+    assert report["imported"] == []
+    assert "unknown ember backend 'nmupy'. Did you mean 'numpy'?" in report["message"]
+    assert "alt" in report["message"] and "ghost" in report["message"]
 
 
 DEFAULT_SCRIPT = """

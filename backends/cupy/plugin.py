@@ -30,7 +30,8 @@ def ember_backend_info():
         version = None
     return {"library": "cupy", "version": version, "extra": "cuda", "mutable": True,
             "shares_numpy_memory": False, "dlpack": True,
-            "out_kernels": ["add", "sub", "mul", "div"]}
+            "out_kernels": ["add", "sub", "mul", "div"],
+            "start_method": "spawn"}  # CUDA cannot be used in a forked child
 
 
 @ember.hookimpl

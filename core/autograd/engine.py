@@ -5,10 +5,21 @@ outputs, such as an ``autograd.Function`` returning a tuple, buffers one gradien
 Before a node runs, the hooks registered on the tensors it produced see (and may replace) their
 gradient, and tensors that ``retain_grad()`` store it; after it runs, unless ``retain_graph``,
 it drops what it saved for backward.
+
+``.grad`` ownership is explicit: beside each buffered gradient the engine keeps a flag saying
+whether it owns the gradient's storage (nothing outside this backward call can reach it), and a
+leaf takes an owned gradient as its ``.grad`` without a copy; any other is copied, as PyTorch
+does. See ``_owned_outputs`` for when a gradient is owned.
 """
 
-import sys
-from .graph import AccumulateGrad, edge, grad_mode
+import itertools
+import threading
+
+from .graph import AccumulateGrad, Node, _SavedOutput, edge, grad_mode
+
+# Accumulation into ``.grad`` is a read-modify-write; this lock makes it atomic when several
+# threads run backward into the same leaves (PyTorch's result is exact there too).
+_accumulate_lock = threading.Lock()
 
 
 def _topological_counts(roots):
@@ -28,17 +39,41 @@ def _topological_counts(roots):
     return deps
 
 
-def _add(buffers, node, nr, g):
-    """Add gradient `g` for output `nr` of `node` into its buffer."""
+def _add(buffers, shared, node, nr, g, owned):
+    """Add gradient `g` for output `nr` of `node` into its buffer. `owned` says whether the
+    engine owns `g`'s storage; the exceptions are kept in `shared` (node -> True, or a list of
+    flags per output), since most gradients are owned. A sum the engine makes is its own."""
     n = node._n_outputs
     if n == 1:
         prev = buffers.get(node)
-        buffers[node] = g if prev is None else prev + g
+        if prev is None:
+            buffers[node] = g
+            if not owned:
+                shared[node] = True
+        else:
+            buffers[node] = prev + g
+            if shared:
+                shared.pop(node, None)
         return
     grads = buffers.get(node)
     if grads is None:
         grads = buffers[node] = [None] * n
-    grads[nr] = g if grads[nr] is None else grads[nr] + g
+    flags = shared.get(node)
+    if flags is None:
+        flags = shared[node] = [False] * n
+    if grads[nr] is None:
+        grads[nr], flags[nr] = g, not owned
+    else:
+        grads[nr], flags[nr] = grads[nr] + g, False
+
+
+def _owned(shared, node):
+    """Whether the engine owns the buffered gradient of `node` (for a node with several outputs:
+    True for all, or a list of one flag per output), taking its entry out of `shared`."""
+    flags = shared.pop(node, None)
+    if flags is None or flags is True:
+        return flags is None
+    return [not f for f in flags]
 
 
 def _output_grads(node, grad):
@@ -75,7 +110,7 @@ def _retain_grads(node, grad, create_graph):
     for nr, ref in list(node._retained.items()):
         t = ref()
         if t is not None and grads[nr] is not None:
-            _accumulate(t, grads[nr], create_graph)
+            _accumulate(t, grads[nr], create_graph, False)  # the graph still uses it: copied
 
 
 def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None,
@@ -88,6 +123,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
     are returned and ``.grad`` is left alone.
     """
     buffers = {}
+    shared = {}  # the buffered gradients the engine does not own: see _add and _owned_outputs
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
         node, nr = edge(t)
@@ -96,7 +132,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                                f"a grad_fn")
         if node not in buffers:
             roots.append(node)
-        _add(buffers, node, nr, g)
+        _add(buffers, shared, node, nr, g, False)  # the caller's gradient (or ones it made)
 
     capture = None
     if inputs is not None:
@@ -116,10 +152,13 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
         while ready:
             node = ready.pop()
             grad = buffers.pop(node, None)
+            owned = _owned(shared, node) if shared else True
             if grad is not None:
-                if node._hooks:
+                if node._hooks:  # a hook sees the gradient: it may keep it, or replace it
+                    owned = False if node._n_outputs == 1 else [False] * node._n_outputs
                     grad = _run_pre_hooks(node, grad)
-                if node._retained:
+                if node._retained:  # stored in a tensor's .grad, and used on
+                    owned = False if node._n_outputs == 1 else [False] * node._n_outputs
                     _retain_grads(node, grad, create_graph)
             leaf = type(node) is AccumulateGrad
             if leaf:
@@ -128,28 +167,32 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                     grad = None
                 elif grad is not None and variable._hooks:
                     grad = _run_leaf_hooks(variable, grad)
+                    owned = False
             if capture is not None and grad is not None and node in capture:
                 grads = _output_grads(node, grad)
                 for nr, i in capture[node]:
                     if grads[nr] is None:
                         continue
                     if accumulate:
-                        _accumulate(inputs[i], grads[nr], create_graph)
+                        _accumulate(inputs[i], grads[nr], create_graph, leaf and owned)
                     else:
                         results[i] = grads[nr]
             if leaf:
                 if capture is None and grad is not None:
-                    _accumulate(variable, grad, create_graph)
+                    _accumulate(variable, grad, create_graph, owned)
                 continue
             if grad is not None and (useful is None or node in useful):
                 grads = node.apply(grad)
                 if node._post_hooks:
                     grads = _run_post_hooks(node, grads, grad)
+                    flags = [False] * len(grads)
+                else:
+                    flags = _owned_outputs(node, grad, owned, grads)
                 if not retain_graph:
                     node.release()
-                for (child, nr), g in zip(node.next_functions, grads):
+                for (child, nr), g, o in zip(node.next_functions, grads, flags):
                     if child is not None and g is not None:
-                        _add(buffers, child, nr, g)
+                        _add(buffers, shared, child, nr, g, o)
             for child, _ in node.next_functions:
                 if child is None:
                     continue
@@ -194,51 +237,110 @@ def _useful_nodes(roots, capture):
     return useful
 
 
-def _accumulate(var, grad, create_graph):
-    """Add `grad` into ``var.grad``. The first time, ``.grad`` must own its data: `grad` is taken
-    as it is when nothing else can reach its storage (the common case: a fresh result of the
-    backward), else copied."""
-    current = var._grad
-    if current is None:
-        if grad.dtype is not var.dtype:
-            grad = grad.to(var.dtype)
-        if create_graph:
-            var._grad = grad
-        elif _exclusive(grad):
-            var._grad = grad.detach()
+def _accumulate(var, grad, create_graph, owned):
+    """Add `grad` into ``var.grad`` (atomically: threads may accumulate into the same leaf). The
+    first time, ``.grad`` must own its data: `grad` is taken as it is when the engine `owned` it
+    (or the backend's arrays are immutable, so sharing them is always safe), else copied."""
+    with _accumulate_lock:
+        current = var._grad
+        if current is None:
+            if grad.dtype is not var.dtype:
+                grad, owned = grad.to(var.dtype), True
+            if create_graph:
+                var._grad = grad
+            elif owned or not grad._backend.mutable:
+                var._grad = grad.detach()
+            else:
+                var._grad = grad.detach().clone()
         else:
-            var._grad = grad.detach().clone()
+            var._grad = current + (grad if create_graph else grad.detach())
+
+
+# view kernels whose result covers every element of the array it views exactly once: a gradient
+# that is such a view of a buffer the engine owns may itself be owned
+_WHOLE_VIEWS = frozenset({"reshape", "view", "flatten", "permute", "transpose", "squeeze",
+                          "unsqueeze"})
+
+
+def _storage(raw):
+    """The array that holds `raw`'s memory (`raw` itself unless it views another one)."""
+    base = getattr(raw, "base", None)
+    return raw if base is None else base
+
+
+_NEVER = itertools.repeat(False)
+_ALWAYS = itertools.repeat(True)
+_node_apply = Node.apply
+
+
+def _owned_outputs(node, grad, owned, grads):
+    """Whether the engine owns each gradient ``node.apply(grad)`` returned, given whether it
+    owned the node's incoming gradient(s) (`owned`).
+
+    Only core's own derivative formulas are trusted (a Function's ``backward`` may return
+    tensors its caller keeps). A formula computes from the incoming gradient, the saved tensors
+    and small facts, so a returned gradient's storage is new (owned) or the incoming gradient's
+    (owned if that was); a formula never returns a saved tensor's storage (that would be a
+    gradient independent of the incoming one), which is checked on the edges into leaves, where
+    ``.grad`` would keep it. A gradient must also be the whole of its storage and writable (not a
+    broadcast view, not a slice), and go to one input only. Immutable arrays are never written,
+    so there every gradient may be shared. This runs for every node: it is written for speed."""
+    if type(node).apply is not _node_apply:
+        return _NEVER
+    if node._n_outputs == 1:
+        if not grad._backend.mutable:
+            return _ALWAYS
+        raw = grad._data
+        base = getattr(raw, "base", None)
+        incoming = raw if base is None else base
+        n = len(grads)
+        if n == 1 or (n == 2 and grads[1] is None):  # the common case first: one gradient
+            g = grads[0]
+            if g is None:
+                return _NEVER
+            if type(node.next_functions[0][0]) is not AccumulateGrad:
+                raw = g._data
+                if getattr(raw, "base", None) is None:  # a whole array: new, or passed on
+                    return _ALWAYS if raw is not incoming else (owned,)
+        incoming, in_owned = (incoming,), (owned,)
     else:
-        var._grad = current + (grad if create_graph else grad.detach())
-
-
-# references to a gradient tensor that the engine itself holds when it reaches _accumulate (its
-# loop variable and buffer, the tuple of the last node's outputs, the call's argument, its
-# parameter, getrefcount's own); measured, and pinned by tests/test_autograd_memory.py
-_ENGINE_REFS = 6
-
-
-def _exclusive(grad):
-    """Whether `grad`'s storage is reachable only through `grad` (so ``.grad`` may keep it).
-
-    On an immutable backend storage is never written, so sharing it is always safe. On a mutable
-    one, the tensor and its raw array (and the array it views, if any) must have no holders but
-    the engine: a gradient passed to two leaves, held by the caller or saved in a retained graph
-    is copied, as PyTorch copies it."""
-    if not grad._backend.mutable:
-        return True
-    if grad.grad_fn is not None or sys.getrefcount(grad) > _ENGINE_REFS:
-        return False
-    raw = grad._data
-    if sys.getrefcount(raw) > 3:  # grad._data, `raw` and getrefcount's argument
-        return False
-    base = getattr(raw, "base", None)  # the array `raw` views, if any
-    if base is None:
-        return True
-    holders = 3  # raw.base, `base` and getrefcount's argument
-    if grad._view is not None:  # a view of a tensor (a transposed product): that tensor holds
-        owner = grad._view[0]   # the array too, and must itself be reachable only from here
-        if owner._data is not base or sys.getrefcount(owner) > 3:  # the tuple, `owner`, arg
-            return False
-        holders += 1
-    return getattr(base, "base", None) is None and sys.getrefcount(base) <= holders
+        incoming = tuple(None if g is None else _storage(g._data) for g in grad)
+        in_owned = (True,) * len(incoming) if owned is True else owned
+    saved = None
+    flags = []
+    stores = []
+    for g, (child, _) in zip(grads, node.next_functions):
+        if g is None:
+            flags.append(False)
+            stores.append(None)
+            continue
+        raw = g._data
+        base = getattr(raw, "base", None)
+        store = raw if base is None else base
+        flag = True
+        if stores:
+            for i, other in enumerate(stores):
+                if other is store:  # two inputs get the same storage: neither owns it
+                    flags[i] = flag = False
+        stores.append(store)
+        if flag:
+            for i, s in enumerate(incoming):
+                if s is store:
+                    flag = in_owned[i]
+                    break
+            else:
+                if type(child) is AccumulateGrad:
+                    if saved is None:
+                        saved = [_storage((t.alias if type(t) is _SavedOutput else t)._data)
+                                 for t in node._saved if t is not None]
+                    for s in saved:  # by identity: == on arrays is elementwise
+                        if s is store:
+                            flag = False
+                            break
+        if flag and base is not None:  # a view: owned only if the whole of a writable buffer
+            view = g._view
+            flag = (view is not None and all(k in _WHOLE_VIEWS for k, _ in view[1])
+                    and getattr(store, "size", None) == getattr(raw, "size", -1)
+                    and getattr(getattr(raw, "flags", None), "writeable", True))
+        flags.append(flag)
+    return flags

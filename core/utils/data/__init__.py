@@ -7,6 +7,11 @@ draws every index, and hands batch ``i`` to worker ``i % num_workers``, so the b
 order are those of ``num_workers=0`` with the same seed. Tensors travel between processes as host
 arrays: a reducer registered with multiprocessing's pickler (and only there: ``pickle`` itself
 still refuses tensors) rebuilds them on the same backend.
+
+Workers never hang the main process: they start the way their backend declares it can survive
+(``start_method`` in ``ember_backend_info``: JAX and CuPy need ``spawn``; a forked worker on
+them is refused with an error), a batch that cannot be pickled comes back as an error naming
+its type, and a worker that raises or dies is reported within about a second.
 """
 
 import bisect
@@ -31,7 +36,7 @@ from ...tensor import Tensor, _wrap
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset",
            "ChainDataset", "random_split", "default_collate", "default_convert", "Sampler",
            "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
-           "DataLoader", "get_worker_info", "WorkerInfo"]
+           "DataLoader", "get_worker_info", "WorkerInfo", "DistributedSampler"]
 
 
 # -- datasets -------------------------------------------------------------------------------------
@@ -489,7 +494,76 @@ def _worker_loop(dataset, index_queue, result_queue, auto_collation, collate_fn,
             data = _EXHAUSTED
         except Exception as exc:
             data = _WorkerFailure(worker_id, exc)
-        result_queue.put((task_epoch, send_idx, worker_id, data))
+        result_queue.put((task_epoch, send_idx, worker_id, _pickled(data, worker_id)))
+
+
+def _pickled(data, worker_id):
+    """`data` pickled here, in the worker: a batch that cannot be pickled becomes an error for
+    the main process naming its type (a queue would drop it in its feeder thread, and the main
+    process would wait for it forever)."""
+    try:
+        return bytes(ForkingPickler.dumps(data))
+    except Exception as exc:  # noqa: BLE001 - whatever pickling raises is reported
+        culprit = _unpicklable_part(data)
+        where = "" if culprit is data else f" (it holds a {_type_name(culprit)})"
+        error = TypeError(f"DataLoader worker {worker_id} produced a batch of type "
+                          f"{_type_name(data)} that cannot be sent to the main process"
+                          f"{where}: {type(exc).__name__}: {exc}. Return tensors, NumPy arrays, "
+                          f"numbers, strings, or lists, tuples and dicts of them (a collate_fn "
+                          f"can convert)")
+        return bytes(ForkingPickler.dumps(_WorkerFailure(worker_id, error)))
+
+
+def _type_name(obj):
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _unpicklable_part(obj, depth=0):
+    """The innermost part of container `obj` that cannot be pickled (`obj` itself if none)."""
+    if depth < 20:
+        parts = obj.values() if isinstance(obj, dict) else \
+            obj if isinstance(obj, (list, tuple)) else ()
+        for part in parts:
+            try:
+                ForkingPickler.dumps(part)
+            except Exception:  # noqa: BLE001
+                return _unpicklable_part(part, depth + 1)
+    return obj
+
+
+def _backends_of(dataset, depth=0):
+    """The backends of the tensors a dataset holds, where the dataset says (TensorDataset, and
+    Subset / ConcatDataset of them)."""
+    if depth > 10:
+        return []
+    if isinstance(dataset, TensorDataset):
+        return [t._backend for t in dataset.tensors if isinstance(t, Tensor)]
+    if isinstance(dataset, Subset):
+        return _backends_of(dataset.dataset, depth + 1)
+    if isinstance(dataset, ConcatDataset):
+        return [b for d in dataset.datasets for b in _backends_of(d, depth + 1)]
+    return []
+
+
+def _worker_context(requested, backends):
+    """The multiprocessing context for workers that use `backends`: the start method a backend
+    declares unless the user chose one; a fork on a backend that cannot survive it is an error,
+    never a hang."""
+    declared = [(b, b.start_method) for b in backends if b.start_method is not None]
+    if requested is None:
+        method = next((m for _, m in declared if m != "fork"), None)
+        return multiprocessing.get_context(method)
+    ctx = multiprocessing.get_context(requested) if isinstance(requested, str) else requested
+    if ctx.get_start_method() == "fork":
+        for b, method in declared:
+            if method != "fork":
+                raise RuntimeError(
+                    f"DataLoader worker processes cannot be forked on the {b.name!r} backend: it "
+                    f"declares the start method {method!r} (its library does not survive fork, "
+                    f"and a forked worker would hang). Pass multiprocessing_context={method!r}, "
+                    f"or leave multiprocessing_context unset")
+    return ctx
 
 
 # -- iterators ------------------------------------------------------------------------------------
@@ -514,20 +588,20 @@ class _SingleProcessIter:
 class _MultiProcessIter:
     """Hands batches of indices round-robin to worker processes and yields results in order."""
 
-    _POLL = 5.0  # seconds between checks that the workers are alive
+    _POLL = 0.5  # seconds between checks that the workers are alive
 
     def __init__(self, loader):
         self._loader = loader
         n = loader.num_workers
+        self._shut = True  # nothing to shut down until the queues exist
+        default = _backends._default_backend()
+        ctx = _worker_context(loader.multiprocessing_context,
+                              [default] + _backends_of(loader.dataset))
         base_seed = loader._draw_base_seed()
-        ctx = loader.multiprocessing_context
-        if ctx is None:
-            ctx = multiprocessing.get_context()
-        elif isinstance(ctx, str):
-            ctx = multiprocessing.get_context(ctx)
         self._result_queue = ctx.Queue()
         self._index_queues, self._workers = [], []
-        backend = _backends.get_default_backend()
+        self._shut = False
+        backend = default.name
         for wid in range(n):
             q = ctx.Queue()
             w = ctx.Process(target=_worker_loop, daemon=True,
@@ -537,7 +611,6 @@ class _MultiProcessIter:
             w.start()
             self._index_queues.append(q)
             self._workers.append(w)
-        self._shut = False
         self._epoch = 0
         self._reset()
 
@@ -593,9 +666,9 @@ class _MultiProcessIter:
                 if not self._loader.persistent_workers:
                     self._shutdown()
                 raise StopIteration
-            epoch, idx, wid, data = self._get()
+            epoch, idx, wid, payload = self._get()
             if epoch == self._epoch:
-                self._buffer[idx] = (wid, data)
+                self._buffer[idx] = (wid, pickle.loads(payload))
 
     def _get(self):
         timeout = self._loader.timeout
@@ -733,3 +806,6 @@ class DataLoader:
                 n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
             return n
         return len(self._index_sampler)
+
+
+from .distributed import DistributedSampler  # noqa: E402 (it builds on Sampler, above)
