@@ -38,7 +38,12 @@ def measure(lib_name, steps):
     elif lib_name.startswith("ember/"):
         import ember as lib
 
-        lib.set_default_backend(lib_name.split("/", 1)[1])
+        name, _, compiled = lib_name.split("/", 1)[1].partition(" ")
+        lib.set_default_backend(name)
+        if compiled:  # "ember/jax compiled"
+            from .workloads import Compiled
+
+            lib = Compiled(lib)
     else:
         lib = lib_name
     step = mlp_step(lib)

@@ -28,6 +28,10 @@ WORKLOADS = [
     ("chain", "30-op chain on 8 elements + backward", "µs", 1e6, 200, W.chain_backward, 1.0),
     ("mlp", "MLP 784-512-512-10 training step, batch 128", "ms", 1e3, 5, W.mlp_step, 0.9),
     ("lenet", "LeNet-5 training step, 28×28, batch 64", "ms", 1e3, 3, W.lenet_step, 1.0),
+    ("lenet_bn", "same, with BatchNorm", "ms", 1e3, 3, lambda lib: W.lenet_step(lib, "bn"),
+     None),
+    ("lenet_dropout", "same, with dropout", "ms", 1e3, 3,
+     lambda lib: W.lenet_step(lib, "dropout"), None),
     ("matmul", "1024×1024 float32 matmul", "ms", 1e3, 5, W.matmul, None),
 ]
 
@@ -60,6 +64,8 @@ def _libraries(only_backends=None):
     for name, b in sorted(ember.backends.installed().items()):
         if b.status == ember.backends.AVAILABLE and (not only_backends or name in only_backends):
             libs.append((f"ember/{name}", name))
+            if b.compiler is not None:  # the same workloads through ember.compile
+                libs.append((f"ember/{name} compiled", name))
     return libs
 
 
@@ -71,7 +77,7 @@ def _cell(column, lib, make, number, repeat):
     try:
         if column.startswith("ember/"):
             with ember.default_backend(lib):
-                fn = make(ember)
+                fn = make(W.Compiled(ember) if column.endswith(" compiled") else ember)
                 return None if fn is None else _median_time(fn, number, repeat)
         fn = make(lib)
         return None if fn is None else _median_time(fn, number, repeat)
@@ -158,20 +164,24 @@ def markdown(columns, results, memory, errors, repeat):
         torch_version = f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
     except ImportError:
         pass
+    compiled = "ember/jax compiled" in columns
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}, numpy {np.__version__}{torch_version}, ember "
              f"{ember.__version__}; medians of {repeat} repeats, all in one run.", "",
-             "| workload | unit | " + " | ".join(columns) + " | ember/numpy ÷ pytorch | target |",
-             "|---|---|" + "---|" * len(columns) + "---|---|"]
+             "| workload | unit | " + " | ".join(columns) + " | ember/numpy ÷ pytorch | target |"
+             + (" ember/jax compiled ÷ jax.jit |" if compiled else ""),
+             "|---|---|" + "---|" * len(columns) + "---|---|" + ("---|" if compiled else "")]
     for r in results:
         vals = [_fmt(r["cells"].get(c), r["scale"]) for c in columns]
         ratio = _ratio(r["cells"])
+        jit_ratio = _ratio(r["cells"], "ember/jax compiled", "jax.jit")
+        extra = (f" {'—' if jit_ratio is None else f'{jit_ratio:.2f}'} |" if compiled else "")
         target = f"≤ {r['target']}" if r["target"] else "—"
         if r["key"] == "import":
             target = "≤ 0.3 s"
             ratio = None
         lines.append(f"| {r['label']} | {r['unit']} | " + " | ".join(vals) +
-                     f" | {'—' if ratio is None else f'{ratio:.2f}'} | {target} |")
+                     f" | {'—' if ratio is None else f'{ratio:.2f}'} | {target} |" + extra)
         if "gflops" in r:
             g = r["gflops"]
             vs_numpy = g.get("ember/numpy", 0) / g["numpy"] if "numpy" in g else None

@@ -7,7 +7,9 @@ work (one op, one training step), or None where the workload has no version for 
 - a framework module with PyTorch's API: ``torch``, or ``ember`` (inside
   ``ember.default_backend(name)``, so the same code runs on every ember backend);
 - ``"numpy"``: the same computation written by hand in NumPy (no framework at all);
-- ``"jax.jit"``: the same computation as one ``jax.jit``-compiled function.
+- ``"jax.jit"``: the same computation as one ``jax.jit``-compiled function;
+- ``Compiled(ember)``: ember, with the timed function passed through ``ember.compile`` (one
+  program per step on a backend with a compiler).
 
 Results are synchronised before the callable returns (JAX and CuPy compute asynchronously).
 """
@@ -38,6 +40,21 @@ def _is_framework(lib):
     return not isinstance(lib, str)
 
 
+class Compiled:
+    """ember, whose workloads pass the function they time through ``ember.compile``."""
+
+    def __init__(self, lib):
+        self._lib = lib
+
+    def __getattr__(self, name):
+        return getattr(self._lib, name)
+
+
+def _compiled(lib, fn):
+    """`fn`, compiled where `lib` is ``Compiled(ember)``."""
+    return lib.compile(fn) if isinstance(lib, Compiled) else fn
+
+
 # -- tiny ops ------------------------------------------------------------------------------------
 def tiny_add(lib, requires_grad=False):
     """``a + b`` on one float32 element."""
@@ -55,7 +72,8 @@ def tiny_add(lib, requires_grad=False):
         return lambda: add(a, b).block_until_ready()
     a = lib.ones(1, requires_grad=requires_grad)
     b = lib.ones(1, requires_grad=requires_grad)
-    return lambda: _sync(a + b)
+    add = _compiled(lib, lambda: a + b)
+    return lambda: _sync(add())
 
 
 def chain_backward(lib):
@@ -87,15 +105,17 @@ def chain_backward(lib):
         return lambda: grad(x).block_until_ready()
     x = lib.ones(8, requires_grad=True)
 
-    def step():
+    def chain():
         y = x
         for _ in range(10):
             y = (y * 1.01 + 0.5).tanh()
         y.sum().backward()
-        _sync(x.grad)
+        g = x.grad
         x.grad = None
+        return g
 
-    return step
+    chain = _compiled(lib, chain)
+    return lambda: _sync(chain())
 
 
 def matmul(lib, n=1024):
@@ -111,7 +131,8 @@ def matmul(lib, n=1024):
         ja = jnp.asarray(a)
         return lambda: mm(ja).block_until_ready()
     t = lib.tensor(a)
-    return lambda: _sync(t @ t)
+    mm = _compiled(lib, lambda: t @ t)
+    return lambda: _sync(mm())
 
 
 # -- training steps ------------------------------------------------------------------------------
@@ -127,12 +148,16 @@ def mlp_model(nn):
     return nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, c), nn.ReLU(), nn.Linear(c, d))
 
 
-def lenet_model(nn):
+def lenet_model(nn, variant=None):
+    """LeNet-5; `variant` "bn" adds BatchNorm after each convolution, "dropout" Dropout(0.5)
+    before the last two linear layers."""
+    bn = (lambda c: [nn.BatchNorm2d(c)]) if variant == "bn" else (lambda c: [])
+    drop = [nn.Dropout(0.5)] if variant == "dropout" else []
     return nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-        nn.Linear(84, 10))
+        nn.Conv2d(1, 6, 5), *bn(6), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), *bn(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 4 * 4, 120), nn.ReLU(), *drop, nn.Linear(120, 84),
+        nn.ReLU(), *drop, nn.Linear(84, 10))
 
 
 def _framework_step(lib, model, x, y):
@@ -148,9 +173,10 @@ def _framework_step(lib, model, x, y):
         loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
-        return _sync(loss)
+        return loss
 
-    return step
+    step = _compiled(lib, step)
+    return lambda: _sync(step())
 
 
 def _numpy_mlp_step(x, y):
@@ -191,8 +217,9 @@ def _numpy_mlp_step(x, y):
     return step
 
 
-def _jax_step(model, x, y):
-    """The same training step as one jitted JAX function (parameters and buffers as pytrees)."""
+def _jax_step(model, x, y, variant=None):
+    """The same training step as one jitted JAX function (parameters, momentum buffers and, for
+    LeNet's variants, BatchNorm's running statistics or dropout's key, as pytrees)."""
     import jax
     import jax.numpy as jnp
 
@@ -209,48 +236,81 @@ def _jax_step(model, x, y):
                 jax.random.uniform(kb, (cout,), jnp.float32, -bound, bound))
 
     keys = jax.random.split(jax.random.PRNGKey(0), 5)
+    extra = {}
     if model == "mlp":
         params = [dense(k, a, b) for k, a, b in zip(keys, MLP_SIZES, MLP_SIZES[1:])]
 
-        def forward(params, x):
+        def forward(params, extra, x):
             for w, b in params[:-1]:
                 x = jax.nn.relu(x @ w.T + b)
             w, b = params[-1]
-            return x @ w.T + b
+            return x @ w.T + b, extra
     else:
         params = [conv(keys[0], 1, 6, 5), conv(keys[1], 6, 16, 5), dense(keys[2], 256, 120),
                   dense(keys[3], 120, 84), dense(keys[4], 84, 10)]
+        if variant == "bn":  # affine weights are trained; running statistics are carried
+            params += [(jnp.ones(c, jnp.float32), jnp.zeros(c, jnp.float32)) for c in (6, 16)]
+            extra = {"stats": [(jnp.zeros(c, jnp.float32), jnp.ones(c, jnp.float32))
+                               for c in (6, 16)]}
+        elif variant == "dropout":
+            extra = {"key": jax.random.PRNGKey(1)}
+
+        def batch_norm(x, affine, stats):
+            mean, var = x.mean((0, 2, 3)), x.var((0, 2, 3))
+            n = x.size / x.shape[1]
+            stats = (0.9 * stats[0] + 0.1 * mean, 0.9 * stats[1] + 0.1 * var * n / (n - 1))
+            x = (x - mean[:, None, None]) / jnp.sqrt(var[:, None, None] + 1e-5)
+            return x * affine[0][:, None, None] + affine[1][:, None, None], stats
+
+        def dropout(x, key):
+            keep = jax.random.bernoulli(key, 0.5, x.shape)
+            return jnp.where(keep, x * 2, 0)
 
         def pool(x):
             return jax.lax.reduce_window(x, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2),
                                          "VALID")
 
-        def forward(params, x):
-            for w, b in params[:2]:
+        def forward(params, extra, x):
+            extra = dict(extra)
+            stats = []
+            for i, (w, b) in enumerate(params[:2]):
                 x = jax.lax.conv_general_dilated(x, w, (1, 1), "VALID") + b[:, None, None]
+                if variant == "bn":
+                    x, s = batch_norm(x, params[5 + i], extra["stats"][i])
+                    stats.append(s)
                 x = pool(jax.nn.relu(x))
+            if stats:
+                extra["stats"] = stats
             x = x.reshape(x.shape[0], -1)
-            for w, b in params[2:4]:
+            if variant == "dropout":
+                key, k1, k2 = jax.random.split(extra["key"], 3)
+                extra["key"] = key
+            for i, (w, b) in enumerate(params[2:4]):
                 x = jax.nn.relu(x @ w.T + b)
+                if variant == "dropout":
+                    x = dropout(x, (k1, k2)[i])
             w, b = params[4]
-            return x @ w.T + b
+            return x @ w.T + b, extra
 
-    def loss_fn(params, x, y):
-        logp = jax.nn.log_softmax(forward(params, x))
-        return -jnp.take_along_axis(logp, y[:, None], 1).mean()
+    def loss_fn(params, extra, x, y):
+        logits, extra = forward(params, extra, x)
+        logp = jax.nn.log_softmax(logits)
+        return -jnp.take_along_axis(logp, y[:, None], 1).mean(), extra
 
     @jax.jit
-    def train(params, bufs, x, y):
-        loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+    def train(params, bufs, extra, x, y):
+        (loss, extra), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, extra, x, y)
         bufs = jax.tree_util.tree_map(lambda b, g: MOMENTUM * b + g, bufs, grads)
         params = jax.tree_util.tree_map(lambda p, b: p - LR * b, params, bufs)
-        return params, bufs, loss
+        return params, bufs, extra, loss
 
-    state = {"params": params, "bufs": jax.tree_util.tree_map(jnp.zeros_like, params)}
+    state = {"params": params, "bufs": jax.tree_util.tree_map(jnp.zeros_like, params),
+             "extra": extra}
     jx, jy = jnp.asarray(x), jnp.asarray(y)
 
     def step():
-        state["params"], state["bufs"], loss = train(state["params"], state["bufs"], jx, jy)
+        state["params"], state["bufs"], state["extra"], loss = train(
+            state["params"], state["bufs"], state["extra"], jx, jy)
         return loss.block_until_ready()
 
     return step
@@ -267,12 +327,12 @@ def mlp_step(lib):
     return _framework_step(lib, mlp_model, x, y)
 
 
-def lenet_step(lib):
+def lenet_step(lib, variant=None):
     """One training step of LeNet-5 on 28×28 images, batch 64 (cross-entropy, SGD with
-    momentum)."""
+    momentum); `variant` "bn" or "dropout" as in :func:`lenet_model`."""
     x, y = _data(LENET_BATCH, (1, 28, 28))
     if lib == "numpy":
         return None  # a convolutional network by hand in NumPy is not a baseline anyone runs
     if lib == "jax.jit":
-        return _jax_step("lenet", x, y)
-    return _framework_step(lib, lenet_model, x, y)
+        return _jax_step("lenet", x, y, variant)
+    return _framework_step(lib, lambda nn: lenet_model(nn, variant), x, y)

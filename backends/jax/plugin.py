@@ -27,14 +27,38 @@ def _jax():
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    _persistent_cache(jax)
     return jax
+
+
+def _persistent_cache(jax):
+    """Keep compiled XLA programs in a user cache directory, so that a second run of a program
+    does not compile every op's kernel again (seconds of eager start-up). Left alone if the user
+    configured JAX's cache; ``EMBER_JAX_CACHE_DIR=""`` turns it off."""
+    import os
+
+    if getattr(jax.config, "jax_compilation_cache_dir", None) is not None:
+        return  # the user's own setting (or an old JAX without the option: see below)
+    path = os.environ.get("EMBER_JAX_CACHE_DIR")
+    if path is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(base, "ember", "jax")
+    if path:
+        try:
+            jax.config.update("jax_compilation_cache_dir", path)
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+            jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+        except (AttributeError, ValueError):  # a JAX without these options: no cache
+            pass
 
 
 @ember.hookimpl
 def ember_backend_info():
     jax = _try_import()
     return {"library": "jax", "version": getattr(jax, "__version__", None), "extra": "jax",
-            "mutable": False, "shares_numpy_memory": False, "dlpack": True}
+            "mutable": False, "shares_numpy_memory": False, "dlpack": True,
+            # JAX runs threads from its first use: a forked child deadlocks in them
+            "start_method": "spawn"}
 
 
 @ember.hookimpl
@@ -84,3 +108,11 @@ def ember_backend_devices():
 @ember.hookimpl
 def ember_backend_expected_failures():
     return {}
+
+
+@ember.hookimpl
+def ember_backend_compiler():
+    from .compiler import Compiler
+
+    _jax()
+    return Compiler()

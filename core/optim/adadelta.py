@@ -1,7 +1,7 @@
 """Adadelta: steps scaled by running averages of squared gradients and squared updates."""
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, add_scaled_, check_hyper
 
 
 class Adadelta(Optimizer):
@@ -27,4 +27,4 @@ class Adadelta(Optimizer):
         std = square_avg.add(eps).sqrt_()
         delta = state["acc_delta"].add(eps).sqrt_().div_(std).mul_(grad)
         state["acc_delta"].mul_(rho).add_(delta * delta, alpha=1 - rho)
-        p.add_(delta, alpha=-group["lr"])
+        add_scaled_(p, delta, -group["lr"])

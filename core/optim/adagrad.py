@@ -1,7 +1,7 @@
 """Adagrad: per-element steps scaled by the root of the summed squared gradients."""
 
 from ..ops.creation import full_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, add_scaled_, check_hyper
 
 
 class Adagrad(Optimizer):
@@ -35,4 +35,4 @@ class Adagrad(Optimizer):
         grad = self._grad(p, grad, group)
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         std = state["sum"].add_(grad * grad).sqrt().add_(group["eps"])
-        p.sub_(grad / std, alpha=clr)
+        add_scaled_(p, grad / std, -clr)

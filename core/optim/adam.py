@@ -4,7 +4,8 @@ import math
 
 from ..ops.creation import zeros_like
 from ..ops.elementwise import maximum
-from .optimizer import Optimizer, check_hyper
+from ..tensor import Tensor
+from .optimizer import Optimizer, add_scaled_, check_hyper
 
 
 class Adam(Optimizer):
@@ -46,8 +47,10 @@ class Adam(Optimizer):
         second = exp_avg_sq
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], exp_avg_sq))
-        denom = (second.sqrt() / math.sqrt(1 - beta2 ** step)).add_(eps)
-        p.sub_(exp_avg / denom, alpha=lr / (1 - beta1 ** step))
+        bias2 = 1 - beta2 ** step  # a 0-d Tensor when ember.compile traces the step count
+        denom = (second.sqrt() / (bias2.sqrt() if isinstance(bias2, Tensor)
+                                  else math.sqrt(bias2))).add_(eps)
+        add_scaled_(p, exp_avg / denom, -(lr / (1 - beta1 ** step)))
 
 
 class AdamW(Adam):

@@ -14,6 +14,14 @@ class _Required:
 required = _Required()
 
 
+def add_scaled_(p, x, alpha):
+    """``p.add_(x, alpha=alpha)``, where `alpha` may also be a 0-d Tensor: a tensor learning
+    rate, or a number ``ember.compile`` lifts to a tensor while it traces a step."""
+    if isinstance(alpha, Tensor):
+        return p.add_(x * alpha)
+    return p.add_(x, alpha=alpha)
+
+
 def check_hyper(label, value, ok):
     """PyTorch's ``ValueError("Invalid <label>: <value>")`` unless `ok`."""
     if not ok:

@@ -1,7 +1,7 @@
 """RMSprop: scale the step by a running root mean square of the gradients."""
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, check_hyper
+from .optimizer import Optimizer, add_scaled_, check_hyper
 
 
 class RMSprop(Optimizer):
@@ -37,6 +37,6 @@ class RMSprop(Optimizer):
         avg.add_(group["eps"])
         if momentum > 0:
             buf = state["momentum_buffer"].mul_(momentum).add_(grad / avg)
-            p.add_(buf, alpha=-group["lr"])
+            add_scaled_(p, buf, -group["lr"])
         else:
-            p.sub_(grad / avg, alpha=group["lr"])
+            add_scaled_(p, grad / avg, -group["lr"])

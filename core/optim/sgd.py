@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 
-from .optimizer import Optimizer, check_hyper, required
+from .optimizer import Optimizer, add_scaled_, check_hyper, required
 
 
 class SGD(Optimizer):
@@ -27,4 +27,4 @@ class SGD(Optimizer):
             else:
                 buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
             grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
-        p.add_(grad, alpha=-group["lr"])
+        add_scaled_(p, grad, -group["lr"])

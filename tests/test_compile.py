@@ -1,0 +1,388 @@
+"""ember.compile: compiled steps give eager's losses and state, step for step, on every backend
+(compiled where the backend offers a compiler, eager elsewhere); guards, recompiles, graph breaks
+and errors on a backend with a compiler."""
+
+import contextlib
+import traceback
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn.functional as F
+from ember import backends, nn
+
+GraphBreakWarning = ember.compile.GraphBreakWarning
+RecompileLimitWarning = ember.compile.RecompileLimitWarning
+Unsupported = ember.compile.Unsupported
+
+
+def _compilers():
+    params = [pytest.param(name, id=name) for name, b in sorted(backends.installed().items())
+              if b.status == backends.AVAILABLE and b.compiler is not None]
+    return params or [pytest.param(None, marks=pytest.mark.skip(
+        reason="no installed backend offers a compiler (the JAX backend does)"))]
+
+
+@pytest.fixture(params=_compilers())
+def compiler_backend(request):
+    """Each available backend that offers a compiler, as the default backend."""
+    with ember.default_backend(request.param):
+        yield request.param
+
+
+def _nll(out, y, n):
+    """Cross-entropy written without a host-side target check (F.cross_entropy's check of the
+    targets' range syncs with the host, which stops a trace)."""
+    one_hot = (y.unsqueeze(1) == ember.arange(n)).float()
+    return -(F.log_softmax(out, 1) * one_hot).sum(1).mean()
+
+
+class _Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3, padding=1, bias=False)  # BatchNorm follows
+        self.bn = nn.BatchNorm2d(3)
+        self.fc = nn.Linear(3 * 2 * 2, 4)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn(self.conv(x))), 2)
+        return self.fc(ember.flatten(x, 1))
+
+
+class _Lstm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 5, batch_first=True)
+        self.fc = nn.Linear(5, 4)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+# (model, optimizer, scheduler or None, input shape) makers
+def _mlp_sgd(model=None):
+    model = model or nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 4))
+    return model, ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), None, (5, 6)
+
+
+def _cnn_adam(model=None):
+    model = model or _Cnn()
+    opt = ember.optim.Adam(model.parameters(), lr=0.01)
+    return model, opt, ember.optim.lr_scheduler.StepLR(opt, 1, gamma=0.7), (5, 1, 4, 4)
+
+
+def _dropout_sgd(model=None):
+    model = model or nn.Sequential(nn.Dropout(0.5), nn.Linear(6, 4))
+    return model, ember.optim.SGD(model.parameters(), lr=0.1), None, (5, 6)
+
+
+def _lstm_sgd(model=None):
+    model = model or _Lstm()
+    return model, ember.optim.SGD(model.parameters(), lr=0.1), None, (5, 3, 3)
+
+
+MODELS = {"mlp-sgd-momentum": _mlp_sgd, "cnn-batchnorm-adam-scheduler": _cnn_adam,
+          "dropout": _dropout_sgd, "lstm-sgd": _lstm_sgd}
+
+
+def _train(make, compiled, steps=4, made_on=None):
+    """Losses, final state and the step of `steps` training steps on the default backend; the
+    weights and data are drawn on backend `made_on` (if given) and moved, so that runs on two
+    backends start alike."""
+    target = ember.get_default_backend()
+    ember.manual_seed(0)
+    with ember.default_backend(made_on) if made_on else contextlib.nullcontext():
+        model, _, _, shape = make()
+        xs = [ember.randn(*shape) for _ in range(steps)]
+        ys = [ember.randint(0, 4, (shape[0],)) for _ in range(steps)]
+    if made_on:
+        model = model.to(backend=target)
+        xs, ys = [x.to(backend=target) for x in xs], [y.to(backend=target) for y in ys]
+    model, opt, scheduler, _ = make(model)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = _nll(model(x), y, 4)
+        loss.backward()
+        opt.step()
+        return loss
+
+    if compiled:
+        step = ember.compile(step)
+    losses = []
+    for x, y in zip(xs, ys):
+        losses.append(step(x, y).item())
+        if scheduler is not None:
+            scheduler.step()
+    state = {k: v.numpy() for k, v in model.state_dict().items()}
+    return losses, state, step
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_compiled_training_matches_eager_step_for_step(name, backend):
+    # eager on NumPy from the same weights (cheap: eager JAX compiles every op on first use),
+    # except for dropout, whose masks come from the backend's own generator
+    if name == "dropout":
+        eager_losses, eager_state, _ = _train(MODELS[name], compiled=False)
+    else:
+        with ember.default_backend("numpy"):
+            eager_losses, eager_state, _ = _train(MODELS[name], compiled=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no graph break, no recompile-limit warning
+        losses, state, step = _train(MODELS[name], compiled=True,
+                                     made_on=None if name == "dropout" else "numpy")
+    np.testing.assert_allclose(losses, eager_losses, rtol=2e-5, atol=1e-6)
+    assert state.keys() == eager_state.keys()
+    for k in state:
+        np.testing.assert_allclose(state[k], eager_state[k], rtol=2e-5, atol=1e-6, err_msg=k)
+    has_compiler = ember.backends.get_backend(backend).compiler is not None
+    # the first step (no .grad, no optimizer state yet) and the steady state
+    assert step.compiled_variants == (2 if has_compiler else 0)
+
+
+def test_gradient_accumulation_over_two_calls(backend):
+    def run(compiled):
+        ember.manual_seed(1)
+        model = nn.Linear(3, 2)
+        opt = ember.optim.SGD(model.parameters(), lr=0.1)
+
+        def accumulate(x):
+            loss = model(x).pow(2).mean()
+            loss.backward()
+            return loss
+
+        if compiled:
+            accumulate = ember.compile(accumulate)
+        for _ in range(3):
+            opt.zero_grad()
+            accumulate(ember.randn(4, 3))
+            accumulate(ember.randn(4, 3))
+            opt.step()
+        return model.weight.detach().numpy(), model.weight.grad.numpy()
+
+    for got, want in zip(run(True), run(False)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+def test_eval_inference_forward(backend):
+    ember.manual_seed(2)
+    with ember.default_backend("numpy"):  # the eager reference, cheaply
+        model = _Cnn()
+        model.eval()
+        x = ember.randn(2, 1, 4, 4)
+        with ember.no_grad():
+            want = model(x)
+    model, x = model.to(backend=backend), x.to(backend=backend)
+    fast = ember.compile(model)
+    with ember.no_grad():
+        outs = [fast(x) for _ in range(3)]
+    for out in outs:
+        assert not out.requires_grad
+        np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+    assert isinstance(fast._orig_mod, nn.Module) and fast.training is False
+
+
+def test_state_is_written_back_into_the_same_tensors(compiler_backend):
+    ember.manual_seed(3)
+    model, opt, _, shape = _mlp_sgd()
+    opt = ember.optim.Adam(model.parameters(), lr=0.01)
+    ids = [id(p) for p in model.parameters()]
+    x, y = ember.randn(*shape), ember.randint(0, 4, (shape[0],))
+
+    @ember.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = _nll(model(x), y, 4)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step(x, y)
+    saved = model.state_dict()
+    moments = [opt.state[p]["exp_avg"] for p in model.parameters()]
+    before = [p.detach().numpy().copy() for p in model.parameters()]
+    step(x, y)
+    step(x, y)
+    assert step.compiled_variants == 2
+    assert [id(p) for p in model.parameters()] == ids
+    assert [opt.state[p]["exp_avg"] for p in model.parameters()] == moments  # same objects
+    assert all(s["step"] == 3 and type(s["step"]) is int for s in opt.state.values())
+    for p, old in zip(model.parameters(), before):
+        assert not np.array_equal(p.detach().numpy(), old)  # the step moved it
+        assert p.grad is not None and p.grad.shape == p.shape
+    for k, v in model.state_dict().items():  # a state_dict taken before sees the update
+        np.testing.assert_array_equal(saved[k].numpy(), v.numpy())
+
+
+def test_a_new_batch_size_compiles_a_new_program(compiler_backend):
+    model = nn.Linear(3, 2)
+    f = ember.compile(lambda x: model(x).sum())
+    with ember.no_grad():
+        for n in (4, 4, 4, 5, 5, 4):
+            x = ember.randn(n, 3)
+            np.testing.assert_allclose(f(x).item(), model(x).sum().item(), rtol=1e-5)
+    assert f.compiled_variants == 2
+
+
+def test_recompile_limit_warns_once_then_runs_eagerly(compiler_backend):
+    f = ember.compile(lambda x: (x * 2).sum(), options={"recompile_limit": 2})
+    with pytest.warns(RecompileLimitWarning, match=r"recompile limit \(2\)") as record:
+        for n in (1, 1, 2, 3, 4, 5, 2, 1):  # 1 and 2 stay compiled, the others run eagerly
+            x = ember.arange(n, dtype=ember.float32)
+            assert f(x).item() == 2 * sum(range(n))
+    assert len([w for w in record if w.category is RecompileLimitWarning]) == 1
+    assert f.compiled_variants == 2
+
+
+def _step_with_item(model, x):
+    loss = model(x).sum()
+    if loss.item() > 1e9:  # a host sync: the trace stops here
+        loss = loss * 0
+    return loss
+
+
+def test_graph_break_warns_once_naming_the_line_and_runs_eagerly(compiler_backend):
+    model = nn.Linear(3, 1)
+    saved = model.state_dict()  # aliases of the parameters, which the failed trace must not touch
+    f = ember.compile(_step_with_item)
+    x = ember.randn(4, 3)
+    line = _step_with_item.__code__.co_firstlineno + 2
+    with pytest.warns(GraphBreakWarning) as record:
+        with ember.no_grad():
+            outs = [f(model, x).item() for _ in range(3)]
+    messages = [str(w.message) for w in record if w.category is GraphBreakWarning]
+    assert len(messages) == 1
+    assert f"test_compile.py:{line}" in messages[0] and "Tensor.item" in messages[0]
+    with ember.no_grad():
+        assert outs == [model(x).sum().item()] * 3
+    np.testing.assert_array_equal(saved["weight"].numpy(), model.weight.detach().numpy())
+
+
+def test_fullgraph_raises_naming_the_line(compiler_backend):
+    model = nn.Linear(3, 1)
+    f = ember.compile(_step_with_item, fullgraph=True)
+    x = ember.randn(4, 3)
+    line = _step_with_item.__code__.co_firstlineno + 2
+    with ember.no_grad():
+        with pytest.raises(Unsupported, match=rf"test_compile.py:{line} .*Tensor.item"):
+            f(model, x)
+
+
+def test_compiling_something_not_callable_is_a_type_error():
+    with pytest.raises(TypeError, match="callable.*int"):
+        ember.compile(3)
+    with pytest.raises(TypeError, match="callable"):
+        ember.compile(fullgraph=True)("step")
+
+
+def _failing_step(model, opt, x):
+    opt.zero_grad()
+    model(x).sum().backward()
+    opt.step()
+    raise ValueError("the user's own error")
+
+
+def test_an_error_in_the_trace_is_the_users_and_changes_nothing(backend):
+    ember.manual_seed(4)
+    model = nn.Linear(3, 2)
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = ember.randn(4, 3)
+    f = ember.compile(_failing_step)
+    opt.zero_grad()
+    model(x).sum().backward()
+    opt.step()  # grads and optimizer state exist
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    grads = [p.grad.numpy().copy() for p in model.parameters()]
+    buffers = [opt.state[p]["momentum_buffer"].numpy().copy() for p in model.parameters()]
+    for _ in range(2):  # a failed trace is not cached: the second call fails the same way
+        with pytest.raises(ValueError, match="the user's own error") as info:
+            f(model, opt, x)
+    names = [frame.name for frame in traceback.extract_tb(info.value.__traceback__)]
+    assert "_failing_step" in names
+    has_compiler = ember.backends.get_backend(backend).compiler is not None
+    if has_compiler:  # the traced call failed before anything was written
+        for k, v in model.state_dict().items():
+            np.testing.assert_array_equal(v.numpy(), before[k])
+        for p, g, b in zip(model.parameters(), grads, buffers):
+            np.testing.assert_array_equal(p.grad.numpy(), g)
+            np.testing.assert_array_equal(opt.state[p]["momentum_buffer"].numpy(), b)
+
+
+def test_without_a_compiler_it_runs_eagerly_and_silently():
+    with ember.default_backend("numpy"):
+        model = nn.Linear(3, 2)
+        f = ember.compile(model)
+        x = ember.randn(4, 3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            out = f(x)
+        assert out.requires_grad and out.grad_fn is not None  # plain eager autograd
+        np.testing.assert_array_equal(out.detach().numpy(), model(x).detach().numpy())
+        assert f._compiled.compiled_variants == 0
+
+
+def test_torch_compile_is_ember_compile_and_works_as_a_decorator():
+    @ember.compile(fullgraph=True)
+    def double(x):
+        return x * 2
+
+    assert double.__name__ == "double"
+    np.testing.assert_array_equal(double(ember.ones(2)).numpy(), [2.0, 2.0])
+
+
+def test_a_forward_whose_output_needs_autograd_runs_eagerly(compiler_backend):
+    ember.manual_seed(5)
+    model = nn.Linear(3, 2)
+    fast = ember.compile(model)
+    x = ember.randn(4, 3)
+    with pytest.warns(GraphBreakWarning, match="autograd history"):
+        out = fast(x)
+    out.sum().backward()  # the eager result carries its graph
+    np.testing.assert_allclose(model.bias.grad.numpy(), [4.0, 4.0])
+    np.testing.assert_array_equal(out.detach().numpy(), model(x).detach().numpy())
+
+
+class _CallingCompiler:
+    """A third party's compiler, as small as one can be: it "compiles" a function by calling it
+    (ember's capture, write-back and guards still run around it)."""
+
+    graph_breaks = ()
+
+    def compile(self, fn, donate):
+        return fn
+
+    @staticmethod
+    def random_state(state):
+        return state  # the example backend's generator is a mutable object: passed as it is
+
+    @staticmethod
+    def set_random_state(state, raw):
+        pass
+
+
+def test_a_third_party_backend_plugs_in_its_own_compiler():
+    """The example `frozen` backend's hooks plus ``ember_backend_compiler``: ember.compile uses
+    that compiler, and the compiled step follows eager step for step (core knows no JAX)."""
+    plugin = pytest.importorskip("ember_frozen.plugin", reason="the example frozen backend is "
+                                 "not installed (pip install -e examples/frozen_backend)")
+    import types
+
+    module = types.ModuleType("frozen_with_compiler")
+    for name in dir(plugin):
+        if name.startswith("ember_backend_"):
+            setattr(module, name, getattr(plugin, name))
+    module.ember_backend_compiler = ember.hookimpl(lambda: _CallingCompiler())
+    entry = types.SimpleNamespace(name="frozen_compiling", value="frozen_with_compiler",
+                                  load=lambda: module)
+    be = backends.Backend("frozen_compiling", entry).require()
+    assert isinstance(be.compiler, _CallingCompiler)
+    with ember.default_backend(be):
+        eager_losses, eager_state, _ = _train(_cnn_adam, compiled=False)
+        losses, state, step = _train(_cnn_adam, compiled=True)
+    assert step.compiled_variants == 2
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-6)
+    for k in state:
+        np.testing.assert_allclose(state[k], eager_state[k], rtol=1e-6, atol=1e-7, err_msg=k)
