@@ -16,6 +16,7 @@ from .entries import CHECKS, T, Make
 from .samples import ENTRIES
 
 PER_DTYPE = ("forward", "dtype")
+_EVERY_DTYPE = frozenset(ember.dtypes.ALL_DTYPES)
 # the dtype a single-dtype check (variants, views, noncontiguous, errors) runs in
 PREFERRED = (ember.float32, ember.float64, ember.int64, ember.int32, ember.bool,
              ember.complex64) + tuple(ember.dtypes.ALL_DTYPES)
@@ -112,6 +113,8 @@ def applicable_checks(name):
         "views": "views" in entry.custom or any(s.view for s in samples),
         "noncontiguous": noncontig,
         "errors": entry.errors is not None,
+        "rejects": op.allowed != _EVERY_DTYPE and bool(op.dtypes),
+        "compile": op.kind not in ("creation", "random"),
     }
     return [c for c in CHECKS if wanted[c]]
 
@@ -140,11 +143,15 @@ def build(check, config):
     names = selected_backends(config)
     if check in ("backend", "expected_failures"):
         return [pytest.param(Case(check, backend=n), id=n) for n in names]
+    if check == "compile" and not config.getoption("ember_compile", False):
+        return []  # opt-in: compiling every op's samples takes minutes on JAX
     params = []
     for name in names:
         b = _backend(name)
         if b.status == "broken":
             continue  # test_backend_loads fails with the error; nothing else can run
+        if check == "compile" and b.status == "available" and b.compiler is None:
+            continue  # the backend offers no compiler: ember.compile runs eagerly there
         for op in REGISTRY:
             if op not in ENTRIES or check not in applicable_checks(op):
                 continue
@@ -159,6 +166,8 @@ def _params_for(check, b, op, offset, full):
         dtypes = [d.name for d in entry.dtypes] or [""]
     elif check in ("grad", "gradgrad"):
         dtypes = ["float64"]
+    elif check == "rejects":  # one test tries every dtype outside the declaration
+        dtypes = [""]
     else:
         rep = representative(entry, supported if b.status == "available" else None)
         dtypes = [rep.name if rep else ""]
@@ -171,7 +180,7 @@ def _params_for(check, b, op, offset, full):
             why = " (gradients are checked in float64)" if check in ("grad", "gradgrad") else ""
             marks.append(pytest.mark.skip(reason=f"the {b.name} backend does not support "
                                                  f"{dname}{why}"))
-        elif not dname and entry.dtypes:
+        elif not dname and entry.dtypes and check != "rejects":
             marks.append(pytest.mark.skip(reason=f"the {b.name} backend supports none of "
                                                  f"{op}'s dtypes"))
         xf = expected_failure(b, op, check, dname) if b.status == "available" else None

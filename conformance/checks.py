@@ -59,6 +59,11 @@ class Ctx:
     def supported(self, dtypes):
         return all(d in self.backend.supported_dtypes for d in dtypes)
 
+    def rejected_dtypes(self):
+        """The backend's dtypes that the op does not declare."""
+        return [d for d in ember.dtypes.ALL_DTYPES
+                if d in self.backend.supported_dtypes and d not in self.op.allowed]
+
     def samples(self, dtype=None, quick=None):
         """The samples for `dtype`, less those needing a dtype the backend lacks; `quick`
         (default: for dtypes outside FULL_DTYPES) keeps the quick selection only."""
@@ -94,7 +99,7 @@ class Ctx:
             if e.call is not None:
                 return e.call(*args, **kwargs)
             if op.function:
-                return getattr(ember, op.function)(*args, **kwargs)
+                return op.public_function()(*args, **kwargs)
             return getattr(args[0], op.method)(*args[1:], **kwargs)
 
     def run(self, sample, noncontiguous=False):
@@ -523,6 +528,130 @@ def check_errors(ctx):
     ctx.finish("wrong error behaviour")
 
 
+def _same_values(a, b, nan_free=False):
+    """Equal results; with `nan_free`, only where `b` (eager's) is not NaN: a derivative at a
+    NaN input is unspecified, and a compiled program may take the other formula there."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if nan_free and b.dtype.kind in "fc":
+        keep = ~np.isnan(b)
+        a, b = a[keep], b[keep]
+    if a.dtype.kind in "fc":
+        return np.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+    return np.array_equal(a, b)
+
+
+def check_compile(ctx):
+    """Each sample, run inside ``ember.compile`` on a backend that offers a compiler, gives the
+    eager result (values, dtype, shape), and so do the gradients of its float outputs. An op
+    that cannot be traced (a host sync, a result shape that depends on values) runs eagerly
+    with a graph-break warning, which is correct behaviour: such samples are counted, not failed."""
+    import warnings
+
+    if ctx.backend.compiler is None:
+        return
+    grad = ctx.entry.grad if ctx.entry.grad is not None else ctx.op.differentiable
+    for i, s in enumerate(ctx.samples(quick=True)):
+        try:
+            with ember.default_backend(ctx.backend.name):
+                args = ctx.materialize(s.args)
+                kwargs = ctx.materialize(s.kwargs)
+            eager = [host(t) for t in outputs(ctx.invoke(args, kwargs))]
+            compiled = ember.compile(lambda *a, **k: ctx.invoke(a, k))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ember.compile.GraphBreakWarning)
+                got = [host(t) for t in outputs(compiled(*args, **kwargs))]
+        except Exception as exc:  # noqa: BLE001
+            ctx.raised(i, s, exc)
+            continue
+        if len(got) != len(eager) or not all(map(_same_values, got, eager)):
+            ctx.fail_sample(i, s, "compiled and eager results differ")
+            continue
+        if (grad and s.grad and ctx.dtype is not None and ctx.dtype.is_floating_point
+                and not ctx.entry.mutates):
+            _check_compiled_grad(ctx, i, s, args, kwargs)
+    ctx.finish("compiled results differ from eager ones")
+
+
+def _check_compiled_grad(ctx, i, s, args, kwargs):
+    import warnings
+
+    leaves = [t for t in _inputs_of((args, kwargs)) if t.dtype.is_floating_point]
+    if not leaves:
+        return
+
+    def grads(*inputs):
+        swap = dict(zip(map(id, leaves), inputs))
+        a = repro_swap(args, swap)
+        k = repro_swap(kwargs, swap)
+        outs = [o for o in outputs(ctx.invoke(a, k))
+                if isinstance(o, ember.Tensor) and o.requires_grad]
+        if not outs:
+            return ()
+        total = outs[0].sum()
+        for o in outs[1:]:
+            total = total + o.sum()
+        return ember.autograd.grad(total, inputs, allow_unused=True)
+
+    def fresh():
+        return [t.detach().clone().requires_grad_() for t in leaves]
+
+    try:
+        eager = [None if g is None else host(g) for g in grads(*fresh())]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ember.compile.GraphBreakWarning)
+            got = [None if g is None else host(g) for g in ember.compile(grads)(*fresh())]
+    except Exception as exc:  # noqa: BLE001
+        ctx.raised(i, s, exc)
+        return
+    if len(got) != len(eager) or any((a is None) != (b is None) or
+                                     (a is not None and not _same_values(a, b, nan_free=True))
+                                     for a, b in zip(got, eager)):
+        ctx.fail_sample(i, s, "compiled and eager gradients differ")
+
+
+def repro_swap(value, swap):
+    """`value` with each tensor whose id is in `swap` replaced by its stand-in."""
+    if isinstance(value, ember.Tensor):
+        return swap.get(id(value), value)
+    if isinstance(value, tuple):
+        return tuple(repro_swap(v, swap) for v in value)
+    if isinstance(value, list):
+        return [repro_swap(v, swap) for v in value]
+    if isinstance(value, dict):
+        return {k: repro_swap(v, swap) for k, v in value.items()}
+    return value
+
+
+def check_rejects(ctx):
+    """The op refuses each dtype outside its declaration (``OpDef.dtypes``) that the backend
+    has, as PyTorch does: the other direction of the forward check, which runs every declared
+    dtype. An op whose samples cannot be made in a dtype, or whose samples do not carry it (an
+    index input stays int64), is not tried in it."""
+    from .repro import flatten
+
+    for d in ctx.rejected_dtypes():
+        try:
+            samples = [s for s in ctx.samples(d, quick=True)
+                       if any(getattr(v, "dtype", None) is d for v in flatten((s.args, s.kwargs)))
+                       or s.kwargs.get("dtype") is d][:1]
+            with ember.default_backend(ctx.backend.name):
+                runs = [(s, ctx.materialize(s.args), ctx.materialize(s.kwargs)) for s in samples]
+        except Exception:  # noqa: BLE001 - no input of this dtype can be written for the op
+            continue
+        for s, args, kwargs in runs:
+            try:
+                ctx.invoke(args, kwargs)
+            except (RuntimeError, TypeError):  # NotImplementedError is a RuntimeError
+                continue
+            ctx.fail_sample(0, s, f"accepted {d.name}, which {ctx.op.name} does not declare "
+                                  f"(its dtypes: {', '.join(x.name for x in ctx.op.dtypes)}); "
+                                  f"declare it, or refuse it as PyTorch does",
+                            tail=[f"# in {d.name}: expected an error"])
+    ctx.finish("accepted undeclared dtypes")
+
+
 CHECK_FUNCTIONS = {
     "forward": check_forward,
     "dtype": check_dtype,
@@ -532,6 +661,8 @@ CHECK_FUNCTIONS = {
     "views": check_views,
     "noncontiguous": check_noncontiguous,
     "errors": check_errors,
+    "rejects": check_rejects,
+    "compile": check_compile,
 }
 
 

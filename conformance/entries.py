@@ -16,7 +16,8 @@ COMPLEX = (ember.complex64, ember.complex128)
 ALL = BOOL + INT + FLOAT + COMPLEX
 
 # the checks a test can run, in the order the report lists them
-CHECKS = ("forward", "dtype", "grad", "gradgrad", "variants", "views", "noncontiguous", "errors")
+CHECKS = ("forward", "dtype", "grad", "gradgrad", "variants", "views", "noncontiguous", "errors",
+          "rejects", "compile")
 
 
 def np_dtype(d):
@@ -282,8 +283,10 @@ class Entry:
     - `samples(make)`: the forward samples (a list of S) for ``make.dtype``;
     - `ref(*args, **kwargs)`: the float64 NumPy reference (tensor inputs arrive as float64,
       complex128, int64 or bool arrays); returns an array, a tuple of arrays, or AnyValues;
-    - `dtypes`: the dtypes the op supports (as PyTorch on the CPU);
-    - `out`: the result-dtype rule (a function of the input dtype);
+    - the dtypes the op supports and its result-dtype rule are not restated here: they come
+      from the op's declaration (``OpDef.dtypes``, ``OpDef.result``); `out` overrides the
+      rule only where it is ``"custom"`` or a sample family needs its own (a function of the
+      input dtype);
     - `errors(make)`: error samples (a list of E);
     - `call` / `code`: how to call the op when it is not a plain public function or method,
       as a Python callable and a format string for the reproduction snippet ({0}, {1}... are
@@ -294,14 +297,13 @@ class Entry:
     - `mutates`: the call writes into its first argument on purpose (copy_, setitem).
     """
 
-    def __init__(self, op, samples, ref=None, *, dtypes=ALL, out=same, errors=None, call=None,
+    def __init__(self, op, samples, ref=None, *, out=None, errors=None, call=None,
                  code=None, grad=None, gradgrad=None, grad_kwargs=None, tol=None, custom=None,
                  mutates=False, noncontiguous=None, variants=True):
         self.op = op
         self.samples = samples
         self.ref = ref
-        self.dtypes = tuple(dtypes)
-        self.out = out
+        self._out = out
         self.errors = errors
         self.call = call
         self.code = code
@@ -313,6 +315,19 @@ class Entry:
         self.mutates = mutates
         self.noncontiguous = noncontiguous
         self.variants = variants
+
+    @property
+    def dtypes(self):
+        """The dtypes the op accepts: its declaration's."""
+        return ember.ops.REGISTRY[self.op].dtypes
+
+    @property
+    def out(self):
+        """The result-dtype rule: the entry's own, else the declaration's by name."""
+        if self._out is not None:
+            return self._out
+        op = ember.ops.REGISTRY[self.op]
+        return same if op.result == "custom" else op.result_dtype
 
     def __repr__(self):
         return f"Entry({self.op!r})"

@@ -21,6 +21,11 @@ def pytest_addoption(parser):
     group.addoption("--ember-full", action="store_true", default=False,
                     help="run every sample for every dtype and every gradcheck sample (slower "
                          "on backends that compile per shape, such as JAX)")
+    group.addoption("--ember-compile", action="store_true", default=False,
+                    help="also check each op inside ember.compile on backends with a compiler "
+                         "(against eager results and gradients)")
+    group.addoption("--ember-distributed", action="store_true", default=False,
+                    help="also run the distributed part (collectives and DDP on two processes)")
 
 
 def pytest_configure(config):

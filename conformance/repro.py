@@ -95,7 +95,7 @@ def call_source(entry, op, args, kwargs, names, grad_inputs=(), noncontiguous=Fa
         return code.format(*parts, kw=(", " + kw) if kw else "")
     parts = [render(a, names, grad_inputs, noncontiguous) for a in args]
     if op.function:
-        return f"ember.{op.function}({', '.join(parts + ([kw] if kw else []))})"
+        return f"{op.qualname}({', '.join(parts + ([kw] if kw else []))})"
     return f"{parts[0]}.{op.method}({', '.join(parts[1:] + ([kw] if kw else []))})"
 
 

@@ -89,3 +89,12 @@ def test_noncontiguous(case):
 
 def test_errors(case):
     checks.run(case)
+
+
+def test_rejects(case):
+    checks.run(case)
+
+
+def test_compile(case):
+    """Opt-in (``--ember-compile``): the op inside ``ember.compile`` gives the eager results."""
+    checks.run(case)

@@ -18,7 +18,7 @@ class Size(tuple):
     __slots__ = ()
 
     def __repr__(self):
-        return f"ember.Size({list(self)})"
+        return f"{_dt._repr_prefix}.Size({list(self)})"
 
     __str__ = __repr__
 
@@ -76,8 +76,11 @@ class Tensor:
 
     # _vc: the version counter, a one-element list shared by a tensor, its views and detach()
     # _output_nr: which output of grad_fn this tensor is; _view: see ember.views (a view's base)
+    # _alias_of, _aliases: the storage an alias shares on an immutable backend (ember.views); set
+    # only on the tensors concerned
     __slots__ = ("_data", "_backend", "_dtype", "_rg", "_grad", "grad_fn", "_vc", "_output_nr",
-                 "_view", "_grad_acc", "_retains_grad", "_hooks", "__weakref__")
+                 "_view", "_grad_acc", "_retains_grad", "_hooks", "_alias_of", "_aliases",
+                 "__weakref__")
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy defers reflected operators to us
 
@@ -386,6 +389,28 @@ def _wrap(raw, backend, dtype, cls=Tensor):
     t._retains_grad = False
     t._hooks = None
     return t
+
+
+def check_result(raw, backend, dtype, shape, op):
+    """Validate kernel `op`'s result before core wraps it as a tensor of `dtype` and `shape`
+    (None: any): a wrong type, dtype or shape raises RuntimeError naming the backend and the op,
+    instead of data labelled with a dtype or shape it does not have.
+
+    This is the one hook point for kernel-result checks. The elementwise front ends test the
+    result's dtype (by identity with the backend's native dtype) and shape inline, which costs
+    nothing measurable, and call this only on a mismatch; a stricter contract-checking mode can
+    call it for every kernel result."""
+    rdt, rshape = getattr(raw, "dtype", None), getattr(raw, "shape", None)
+    if rdt is None or rshape is None:
+        raise RuntimeError(f"the {backend.name} backend's kernel for {op!r} returned a "
+                           f"{type(raw).__module__}.{type(raw).__qualname__}, not an array")
+    native = backend.dtype_native(dtype)
+    if rdt != native:
+        raise RuntimeError(f"the {backend.name} backend's kernel for {op!r} returned an array of "
+                           f"dtype {rdt}, but the result must be {dtype} ({native})")
+    if shape is not None and tuple(rshape) != tuple(shape):
+        raise RuntimeError(f"the {backend.name} backend's kernel for {op!r} returned an array of "
+                           f"shape {list(rshape)}, but the result must have shape {list(shape)}")
 
 
 def _alias(t):

@@ -67,3 +67,18 @@ def test_info_shows_cupy_unavailable_with_a_reason(info):
     line = _line(info, "cupy")
     assert line.split()[1] == "unavailable", line
     assert line.split(";", 1)[1].strip(), f"no reason given: {line}"
+
+
+def test_info_kernels_lists_each_backends_kernels_by_area():
+    from ember.__main__ import info as info_text
+    from ember.ops import REGISTRY
+
+    text = info_text(kernels=True)
+    block = text.split("  numpy ", 1)[1].split("\n  ", 1)[0]
+    areas = {ln.split()[0]: ln for ln in text.split("  numpy ", 1)[1].splitlines()[1:]
+             if ln.startswith("    ")}
+    assert {"elementwise", "reduction", "shape", "nn"} <= set(areas), block
+    own = int(areas["elementwise"].split()[1])
+    expected = sum(1 for op in REGISTRY.values() if op.kind == "elementwise" and op.kernel
+                   and op.name in ember.backends.get_backend("numpy").own_kernels)
+    assert own == expected > 20

@@ -1,15 +1,15 @@
 """The sample database: one Entry per op of ``ember.ops.REGISTRY``.
 
-Each entry gives the op's sample inputs, its float64 NumPy reference, the dtypes it supports
-(as PyTorch does on the CPU), its result-dtype rule, its error inputs with the exception type
-PyTorch raises, and any check it needs done its own way. Tests are generated from this table;
-an op of the registry without an entry here is a failing test.
+Each entry gives the op's sample inputs, its float64 NumPy reference, its error inputs with the
+exception type PyTorch raises, and any check it needs done its own way; the dtypes the op
+accepts and its result-dtype rule come from its declaration (``OpDef``), not from here. Tests
+are generated from this table; an op of the registry without an entry here is a failing test.
 
-The entries live in one module per area (``core`` holds the first set); ``ENTRIES`` gathers
-them, and an op given two entries is an error.
+The entries live in one module per area, as ``ember.ops`` does; ``_common`` holds what they
+share. ``ENTRIES`` gathers them, and an op given two entries is an error.
 """
 
-from . import conv, core, creation, elementwise, indexing, linalg, nn, reduction, shape
+from . import conv, creation, elementwise, indexing, linalg, nn, reduction, shape
 
 
 def _gather(*parts):
@@ -23,4 +23,4 @@ def _gather(*parts):
     return entries
 
 
-ENTRIES = _gather(core, elementwise, reduction, linalg, shape, indexing, creation, conv, nn)
+ENTRIES = _gather(elementwise, reduction, linalg, shape, indexing, creation, conv, nn)

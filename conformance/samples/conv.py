@@ -11,7 +11,7 @@ import numpy as np
 import ember
 
 from ..entries import BOOL, COMPLEX, FLOAT, INT, E, Entry, S
-from .core import _functional
+from ._common import (_functional, nan)
 
 _HALF = {ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 5e-2)}
 REAL = INT + FLOAT
@@ -406,24 +406,24 @@ def adaptive_errors(m):
 
 # -- the table -------------------------------------------------------------------------------------
 ENTRIES = [
-    Entry("pad", pad_samples, _pad_ref, dtypes=BOOL + INT + FLOAT + COMPLEX, errors=pad_errors,
+    Entry("pad", pad_samples, _pad_ref, errors=pad_errors,
           **_functional("pad")),
-    Entry("im2col", unfold_samples, _unfold_ref, dtypes=FLOAT + COMPLEX, errors=unfold_errors,
+    Entry("im2col", unfold_samples, _unfold_ref, errors=unfold_errors,
           **_functional("unfold")),
-    Entry("col2im", fold_samples, _fold_ref, dtypes=FLOAT + COMPLEX, errors=fold_errors,
+    Entry("col2im", fold_samples, _fold_ref, errors=fold_errors,
           tol=_HALF, **_functional("fold")),
-    Entry("conv2d", conv2d_samples, _conv_ref(2), dtypes=FLOAT, errors=conv_errors(2), tol=_HALF),
-    Entry("conv1d", conv1d_samples, _conv_ref(1), dtypes=FLOAT, errors=conv_errors(1), tol=_HALF),
-    Entry("conv_transpose2d", conv_transpose2d_samples, _conv_transpose_ref, dtypes=FLOAT,
+    Entry("conv2d", conv2d_samples, _conv_ref(2), errors=conv_errors(2), tol=_HALF),
+    Entry("conv1d", conv1d_samples, _conv_ref(1), errors=conv_errors(1), tol=_HALF),
+    Entry("conv_transpose2d", conv_transpose2d_samples, _conv_transpose_ref,
           errors=conv_errors(2, transposed=True), tol=_HALF),
-    Entry("max_pool2d", max_pool2d_samples, _max_pool_ref(2), dtypes=REAL,
+    Entry("max_pool2d", max_pool2d_samples, _max_pool_ref(2),
           errors=pool_errors(2)),
-    Entry("max_pool1d", max_pool1d_samples, _max_pool_ref(1), dtypes=REAL,
+    Entry("max_pool1d", max_pool1d_samples, _max_pool_ref(1),
           errors=pool_errors(1)),
-    Entry("avg_pool2d", avg_pool2d_samples, _avg_pool_ref(2), dtypes=FLOAT, tol=_HALF,
+    Entry("avg_pool2d", avg_pool2d_samples, _avg_pool_ref(2), tol=_HALF,
           errors=pool_errors(2, avg=True), **_functional("avg_pool2d")),
-    Entry("avg_pool1d", avg_pool1d_samples, _avg_pool_ref(1), dtypes=FLOAT, tol=_HALF,
+    Entry("avg_pool1d", avg_pool1d_samples, _avg_pool_ref(1), tol=_HALF,
           errors=pool_errors(1, avg=True)),
-    Entry("adaptive_avg_pool2d", adaptive_samples, _adaptive_ref, dtypes=FLOAT, tol=_HALF,
+    Entry("adaptive_avg_pool2d", adaptive_samples, _adaptive_ref, tol=_HALF,
           errors=adaptive_errors, **_functional("adaptive_avg_pool2d")),
 ]

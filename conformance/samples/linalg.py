@@ -1,12 +1,34 @@
-"""Sample entries for the linear-algebra ops added after matmul (see ``ember_conformance.samples``):
-mm, bmm, mv, dot, outer, addmm, tensordot, einsum, the norms, inverse, solve and det."""
+"""Sample entries for the linear-algebra ops (see ``ember_conformance.samples``): matmul, mm,
+bmm, mv, dot, outer, addmm, tensordot, einsum, the norms, inverse, solve and det."""
 
 import numpy as np
 
 import ember
 
 from ..entries import ALL, COMPLEX, FLOAT, INT, E, Entry, S, same
-from .core import _HALF_SUM, _real_of
+from ._common import _HALF_SUM
+
+
+NUMERIC = INT + FLOAT + COMPLEX
+
+
+# -- linear algebra --------------------------------------------------------------------------------
+def matmul_samples(m):
+    out = [S(m(2, 3), m(3, 4)).named("2-d @ 2-d"), S(m(3), m(3)).named("1-d @ 1-d"),
+           S(m(3), m(3, 2)).named("1-d @ 2-d"), S(m(2, 3), m(3)).named("2-d @ 1-d"),
+           S(m(2, 2, 3), m(3, 2)).named("batched @ 2-d"),
+           S(m(2, 1, 2, 3), m(3, 3, 2)).named("broadcast batches"),
+           S(m(0, 3), m(3, 2)).named("empty rows"), S(m(2, 0), m(0, 3)).named("empty inner")]
+    return out
+
+
+def matmul_errors(m):
+    return [E(RuntimeError, m(2, 3), m(2, 2)), E(RuntimeError, m(), m(2)),
+            E(RuntimeError, m(3), m(4)),
+            E(RuntimeError, m(2, 2, dtype=ember.float32), m(2, 2, dtype=ember.float64))
+            .requires(ember.float32, ember.float64),
+            E(TypeError, m(2, 2), [[1.0, 2.0], [3.0, 4.0]])]
+
 
 inf, nan = float("inf"), float("nan")
 NUMERIC = INT + FLOAT + COMPLEX
@@ -315,32 +337,31 @@ def det_errors(m):
 _LAPACK_TOL = {ember.float32: (1e-4, 1e-5), ember.complex64: (1e-4, 1e-5)}
 
 ENTRIES = [
-    Entry("mm", mm_samples, np.matmul, dtypes=NUMERIC, errors=mm_errors, tol=_HALF_SUM),
-    Entry("bmm", bmm_samples, np.matmul, dtypes=NUMERIC, errors=bmm_errors, tol=_HALF_SUM),
-    Entry("mv", mv_samples, np.matmul, dtypes=NUMERIC, errors=mv_errors, tol=_HALF_SUM),
-    Entry("dot", dot_samples, np.dot, dtypes=NUMERIC, errors=dot_errors, tol=_HALF_SUM),
-    Entry("outer", outer_samples, np.multiply.outer, dtypes=ALL, errors=outer_errors),
-    Entry("addmm", addmm_samples, _addmm_ref, dtypes=NUMERIC, errors=addmm_errors,
+    Entry("matmul", matmul_samples, np.matmul, errors=matmul_errors,
           tol=_HALF_SUM),
-    Entry("tensordot", tensordot_samples, _tensordot_ref, dtypes=NUMERIC,
+    Entry("mm", mm_samples, np.matmul, errors=mm_errors, tol=_HALF_SUM),
+    Entry("bmm", bmm_samples, np.matmul, errors=bmm_errors, tol=_HALF_SUM),
+    Entry("mv", mv_samples, np.matmul, errors=mv_errors, tol=_HALF_SUM),
+    Entry("dot", dot_samples, np.dot, errors=dot_errors, tol=_HALF_SUM),
+    Entry("outer", outer_samples, np.multiply.outer, errors=outer_errors),
+    Entry("addmm", addmm_samples, _addmm_ref, errors=addmm_errors,
+          tol=_HALF_SUM),
+    Entry("tensordot", tensordot_samples, _tensordot_ref,
           errors=tensordot_errors, tol=_HALF_SUM),
-    Entry("einsum", einsum_samples, _einsum_ref, dtypes=NUMERIC, errors=einsum_errors,
+    Entry("einsum", einsum_samples, _einsum_ref, errors=einsum_errors,
           tol=_HALF_SUM),
-    Entry("linalg_vector_norm", vector_norm_samples, _vector_norm_ref, dtypes=FLOAT + COMPLEX,
-          out=_real_of, errors=vector_norm_errors, call=_vector_norm,
+    Entry("linalg_vector_norm", vector_norm_samples, _vector_norm_ref, errors=vector_norm_errors, call=_vector_norm,
           code="ember.linalg.vector_norm({0}{kw})", tol=_HALF_SUM),
-    Entry("linalg_matrix_norm", matrix_norm_samples, _matrix_norm_ref, dtypes=FLOAT + COMPLEX,
-          out=_real_of, errors=matrix_norm_errors, call=_matrix_norm,
+    Entry("linalg_matrix_norm", matrix_norm_samples, _matrix_norm_ref, errors=matrix_norm_errors, call=_matrix_norm,
           code="ember.linalg.matrix_norm({0}{kw})", tol=_HALF_SUM),
-    Entry("linalg_norm", linalg_norm_samples, _linalg_norm_ref, dtypes=FLOAT + COMPLEX,
-          out=_real_of, errors=linalg_norm_errors, call=_linalg_norm,
+    Entry("linalg_norm", linalg_norm_samples, _linalg_norm_ref, errors=linalg_norm_errors, call=_linalg_norm,
           code="ember.linalg.norm({0}{kw})", tol=_HALF_SUM),
-    Entry("norm", norm_samples, _norm_ref, dtypes=FLOAT + COMPLEX, out=_real_of,
+    Entry("norm", norm_samples, _norm_ref,
           errors=norm_errors, tol=_HALF_SUM),
-    Entry("linalg_inv", inv_samples, np.linalg.inv, dtypes=LAPACK, errors=inv_errors,
+    Entry("linalg_inv", inv_samples, np.linalg.inv, errors=inv_errors,
           tol=_LAPACK_TOL),
-    Entry("linalg_solve", solve_samples, _solve_ref, dtypes=LAPACK, errors=solve_errors,
+    Entry("linalg_solve", solve_samples, _solve_ref, errors=solve_errors,
           call=_solve, code="ember.linalg.solve({0}, {1}{kw})", tol=_LAPACK_TOL),
-    Entry("linalg_det", det_samples, np.linalg.det, dtypes=LAPACK, out=same, errors=det_errors,
+    Entry("linalg_det", det_samples, np.linalg.det, errors=det_errors,
           tol=_LAPACK_TOL),
 ]

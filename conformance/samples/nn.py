@@ -11,7 +11,7 @@ import numpy as np
 import ember
 
 from ..entries import FLOAT, INT, AnyValues, E, Entry, S, int64
-from .core import _functional, _quiet, unary_samples
+from ._common import (_functional, _quiet, unary_samples)
 
 inf, nan = float("inf"), float("nan")
 
@@ -48,6 +48,25 @@ def _elu_ref(a, alpha=1.0, inplace=False):
     return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
 
 
+def _celu_ref(a, alpha=1.0, inplace=False):
+    return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0) / alpha))
+
+
+def _selu_ref(a, inplace=False):
+    return 1.0507009873554804934193349852946 * _elu_ref(a, 1.6732632423543772848170429916717)
+
+
+def _normalize_samples(m):
+    return [S(m(3, 4)).named("rows"), S(m(3, 4), p=1.0, dim=0).named("p=1 along dim 0"),
+            S(m(2, 3, 4), dim=-1).named("3-d, last dim"), S(m(5), dim=0).named("1-d"),
+            S(m(2, 0)).named("empty"),
+            S(m(2, 3), p=float("inf")).named("p=inf")]
+
+
+def _normalize_ref(a, p=2.0, dim=1, eps=1e-12):
+    return a / np.maximum(np.linalg.norm(a, ord=p, axis=dim, keepdims=True), eps)
+
+
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
@@ -71,6 +90,9 @@ def _hardtanh_ref(a, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def _hardtanh_samples(m):
+    if m.dtype is ember.uint8:  # PyTorch refuses negative limits on unsigned inputs
+        return [S(m(2, 3), 0.0, 1.0).named("2-d"), S(m(), 0.0, 2.0).named("0-d"),
+                S(m(0, 2), 0.0, 1.0).named("empty"), S(m(4, 5), 1.0, 2.0).named("bounds")]
     out = [S(m(2, 3)).named("2-d"), S(m()).named("0-d"), S(m(0, 2)).named("empty"),
            S(m(4, 5), -2.0, 2.0).named("bounds")]
     if m.dtype.is_floating_point:
@@ -328,7 +350,8 @@ def _cross_entropy_samples(m):
 
 def _cross_entropy_errors(m):
     return _nll_errors(m)[:2] + [E(RuntimeError, m(3, 4), m.index([0, 1, 2]),
-                                   label_smoothing=1.5)]
+                                   label_smoothing=1.5),
+                                 E(RuntimeError, m(3, 4), m(3))]  # float class indices
 
 
 def _bce_ref(x, t, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -460,31 +483,39 @@ def _linear_errors(m):
 
 
 _HALF = {ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 5e-2)}
-_LOSS = dict(dtypes=FLOAT, tol=_HALF)
+_LOSS = dict(tol=_HALF)
 
 ENTRIES = [
     Entry("linear", _linear_samples, _linear_ref, errors=_linear_errors, **_LOSS,
           **_functional("linear")),
     Entry("leaky_relu", _activation_samples([0.0, -inf, inf], negative_slope=0.2),
-          _leaky_relu_ref, dtypes=FLOAT, errors=_float_errors, **_functional("leaky_relu")),
-    Entry("elu", _activation_samples([0.0, -inf, inf, -50.0, 50.0], alpha=0.5), _quiet(_elu_ref),
-          dtypes=FLOAT, errors=_float_errors, **_functional("elu")),
+          _leaky_relu_ref, errors=_float_errors, **_functional("leaky_relu")),
+    Entry("elu", _activation_samples([0.0, -inf, inf, -50.0, 50.0], alpha=0.5), _quiet(_elu_ref), errors=_float_errors, **_functional("elu")),
+    Entry("celu", _activation_samples([0.0, -inf, inf, -50.0, 50.0], alpha=0.5),
+          _quiet(_celu_ref), errors=lambda m: _float_errors(m) + [E(RuntimeError, m(3), 0.0)]),
+    Entry("selu", _activation_samples([0.0, -inf, inf, -50.0, 50.0]), _quiet(_selu_ref),
+          errors=_float_errors, tol=_HALF),
+    Entry("normalize", _normalize_samples, _quiet(_normalize_ref), tol=_HALF,
+          errors=lambda m: [E(RuntimeError, m(2, 3, dtype=ember.int64)).requires(ember.int64),
+                            E(TypeError, "a")], **_functional("normalize")),
     Entry("gelu", _activation_samples([0.0, -inf, inf, -10.0, 10.0], approximate="tanh"),
-          _quiet(_gelu_ref), dtypes=FLOAT, errors=lambda m: _float_errors(m) + [
+          _quiet(_gelu_ref), errors=lambda m: _float_errors(m) + [
               E(RuntimeError, m(3), approximate="erf")], tol=_HALF, **_functional("gelu")),
-    Entry("silu", _activation_samples([0.0, -inf, inf, -100.0, 100.0]), _quiet(_silu_ref),
-          dtypes=FLOAT, errors=_float_errors, tol=_HALF, **_functional("silu")),
+    Entry("silu", _activation_samples([0.0, -inf, inf, -100.0, 100.0]), _quiet(_silu_ref), errors=_float_errors, tol=_HALF, **_functional("silu")),
     Entry("softplus", _activation_samples([0.0, -inf, inf, -100.0, 100.0, 19.0, 21.0], beta=2.0,
                                           threshold=1.0),
-          _quiet(_softplus_ref), dtypes=FLOAT, errors=_float_errors, tol=_HALF,
+          _quiet(_softplus_ref), errors=_float_errors, tol=_HALF,
           **_functional("softplus")),
-    Entry("hardtanh", _hardtanh_samples, _hardtanh_ref, dtypes=FLOAT + INT,
+    Entry("hardtanh", _hardtanh_samples, _hardtanh_ref,
           errors=lambda m: [E(ValueError, m(3), 1.0, -1.0),
-                            E(RuntimeError, m(3, dtype=ember.bool)).requires(ember.bool)],
+                            E(RuntimeError, m(3, dtype=ember.bool)).requires(ember.bool),
+                            E(RuntimeError, m(3, dtype=ember.uint8)).requires(ember.uint8),
+                            E(RuntimeError, m(3, dtype=ember.uint8), -1.0, -0.5)
+                            .requires(ember.uint8)],
           **_functional("hardtanh")),
-    Entry("softmax", _softmax_samples, _softmax_ref, dtypes=FLOAT, errors=_softmax_errors,
+    Entry("softmax", _softmax_samples, _softmax_ref, errors=_softmax_errors,
           tol=_HALF),
-    Entry("log_softmax", _softmax_samples, _log_softmax_ref, dtypes=FLOAT, errors=_softmax_errors,
+    Entry("log_softmax", _softmax_samples, _log_softmax_ref, errors=_softmax_errors,
           tol=_HALF),
     Entry("layer_norm", _layer_norm_samples, _layer_norm_ref,
           errors=lambda m: [E(RuntimeError, m(2, 3), (4,)),
@@ -498,7 +529,7 @@ ENTRIES = [
           **_functional("dropout")),
     Entry("embedding", _embedding_samples, _embedding_ref, errors=_embedding_errors, **_LOSS,
           **_functional("embedding")),
-    Entry("one_hot", _one_hot_samples, _one_hot_ref, dtypes=(ember.int64,), out=int64,
+    Entry("one_hot", _one_hot_samples, _one_hot_ref,
           errors=_one_hot_errors, **_functional("one_hot")),
     Entry("nll_loss", _class_samples, _nll_ref, errors=_nll_errors, **_LOSS,
           **_functional("nll_loss")),

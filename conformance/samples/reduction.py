@@ -1,6 +1,6 @@
-"""Sample entries for the reduction ops added after the first set (see
-``ember_conformance.samples``): prod, var, std, logsumexp, all, any, count_nonzero, cumsum,
-cumprod, sort, argsort, topk, unique."""
+"""Sample entries for the reduction ops (see ``ember_conformance.samples``): sum, mean, max,
+min, argmax, prod, var, std, logsumexp, all, any, count_nonzero, cumsum, cumprod, sort, argsort,
+topk, unique."""
 
 import numpy as np
 
@@ -8,7 +8,115 @@ import ember
 
 from ..entries import (BOOL, COMPLEX, FLOAT, INT, E, Entry, S, category, floating, int64,
                        summed)
-from .core import _HALF_SUM, _axis, _quiet, _real_of, reduce_errors
+from ._common import (_HALF_SUM, _quiet)
+
+
+# -- helpers for the references --------------------------------------------------------------------
+def _axis(dim, ndim=1):
+    """An ember dim argument as NumPy's axis (a 0-d input reduces over nothing)."""
+    if dim is None or dim == () or ndim == 0:
+        return None
+    return tuple(dim) if isinstance(dim, (tuple, list)) else dim
+
+
+# -- reductions ------------------------------------------------------------------------------------
+def sum_samples(m):
+    out = [S(m(2, 3)).named("all"), S(m(2, 3), 1).named("dim"),
+           S(m(2, 3), -1, keepdim=True).named("negative dim, keepdim"),
+           S(m(2, 3, 2), (0, 2)).named("dims"), S(m(2, 3, 2), (-1, 0), keepdim=True)
+           .named("dims, keepdim"),
+           S(m()).named("0-d"), S(m(), 0).named("0-d, dim 0"),
+           S(m(0, 3)).named("empty"), S(m(0, 3), 0).named("empty along dim"),
+           S(m(4, 5), 1).named("larger")]
+    if category(m.dtype) <= 2 and m.dtype is not ember.float64:
+        out.append(S(m(2, 3), dtype=ember.float64).out(ember.float64).requires(ember.float64)
+                   .named("dtype=float64"))
+    return out
+
+
+def _sum_ref(a, dim=None, keepdim=False, dtype=None):
+    return np.sum(a, axis=_axis(dim, a.ndim), keepdims=keepdim)
+
+
+def _mean_ref(a, dim=None, keepdim=False, dtype=None):
+    axis = _axis(dim, a.ndim)
+    total = np.sum(a, axis=axis, keepdims=keepdim)
+    count = a.size if axis is None else int(np.prod([a.shape[d] for d in np.atleast_1d(axis)]))
+    with np.errstate(all="ignore"):
+        return total / count if count else total * nan
+
+
+def reduce_errors(m):
+    return [E(IndexError, m(2, 3), 2), E(IndexError, m(2, 3), -3),
+            E(RuntimeError, m(2, 3), (0, 0)), E(TypeError, "a")]
+
+
+def extreme_samples(m):
+    d = m.distinct
+    return [S(d(2, 3)).named("all"), S(d(2, 3), 1).named("dim"),
+            S(d(2, 3), -1, keepdim=True).named("negative dim, keepdim"),
+            S(d(2, 3, 2), (0, 2)).named("dims"), S(m()).named("0-d"), S(m(), 0).named("0-d, dim"),
+            S(m(0, 3), 1).named("empty, reducing a non-empty dim"),
+            S(m.few(3, 4), 1).no_grad().named("ties"), S(m.few(3, 4)).no_grad().named("ties, all")]
+
+
+def _extreme_ref(fn):
+    def ref(a, dim=(), keepdim=False):
+        return fn(a, axis=_axis(dim, a.ndim), keepdims=keepdim)
+    return ref
+
+
+def extreme_errors(m):
+    return reduce_errors(m) + [E(RuntimeError, m(0, 3)), E(IndexError, m(0, 3), 0)]
+
+
+def arg_samples(m):
+    d = m.distinct
+    return [S(d(2, 3)).named("flattened"), S(d(2, 3), 1).named("dim"),
+            S(d(2, 3), -1, keepdim=True).named("keepdim"), S(m()).named("0-d"),
+            S(m(), 0).named("0-d, dim"), S(m(0, 3), 1).named("empty, along a non-empty dim"),
+            S(m.few(3, 4), 1).key().named("ties give the first index"),
+            S(m.few(3, 4)).named("ties, flattened")]
+
+
+def _arg_ref(fn):
+    def ref(a, dim=None, keepdim=False):
+        return np.asarray(fn(a, axis=_axis(dim, a.ndim), keepdims=keepdim))
+    return ref
+
+
+def arg_errors(m):
+    return [E(IndexError, m(2, 3), 2), E(IndexError, m(0, 3)), E(IndexError, m(0, 3), 0),
+            E(TypeError, "a")]
+
+
+def maxmin_reduce_samples(m):
+    d = m.distinct
+    pair = lambda dt: (dt, ember.int64)  # noqa: E731
+    return [S(d(2, 3)).named("all"), S(d(2, 3), 1).out(pair).named("dim"),
+            S(d(2, 3), -1, keepdim=True).out(pair).named("negative dim, keepdim"),
+            S(d(2, 3), d(2, 3)).named("with another tensor: elementwise"),
+            S(m(), 0).out(pair).named("0-d, dim"), S(m()).named("0-d"),
+            S(m.few(3, 4), 1).out(pair).no_grad().named("ties: first index")]
+
+
+def _maxmin_ref(fn, arg):
+    def ref(a, dim=None, keepdim=False, *, other=None):
+        if isinstance(dim, np.ndarray):
+            dim, other = None, dim
+        if other is not None:
+            return (np.maximum if fn is np.max else np.minimum)(a, other)
+        if dim is None:
+            return fn(a)
+        axis = _axis(dim, a.ndim)
+        return fn(a, axis=axis, keepdims=keepdim), arg(a, axis=axis, keepdims=keepdim)
+    return ref
+
+
+def maxmin_reduce_errors(m):
+    return [E(IndexError, m(2, 3), 2), E(RuntimeError, m(0, 3)), E(IndexError, m(0, 3), 0),
+            E(TypeError, m(2, 3), keepdim=True), E(TypeError, "a")]
+
 
 REAL = INT + FLOAT
 inf, nan = float("inf"), float("nan")
@@ -80,6 +188,39 @@ def var_errors(m):
     return [E(RuntimeError, m(3, dtype=ember.int64)).requires(ember.int64),
             E(IndexError, m(2, 3), 2), E(TypeError, m(2, 3), 1, True, correction=1),
             E(TypeError, "a")]
+
+
+def _moment_ref(root):
+    """(var or std, mean), as var_mean and std_mean return them."""
+    spread = _var_ref(root)
+
+    def ref(a, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        out = spread(a, dim, unbiased, keepdim, correction=correction)
+        dims = _dims_of(None if isinstance(dim, bool) else dim, a.ndim)
+        return out, np.mean(a, axis=dims, keepdims=keepdim)
+    return ref
+
+
+def _moment_dtypes(d):
+    real = {ember.complex64: ember.float32, ember.complex128: ember.float64}.get(d, d)
+    return (real, d)
+
+
+def _logcumsumexp_samples(m):
+    out = [S(m(2, 3), 1).named("dim"), S(m(2, 3), 0).named("dim 0"),
+           S(m(2, 3, 2), -1).named("negative dim"), S(m(), 0).named("0-d"),
+           S(m(0, 3), 1).named("empty"), S(m(4, 5), 1).named("larger")]
+    big = 60000.0 if m.dtype is ember.float16 else 1e3
+    out += [S(m.values([[-big, 0.0, 1.0], [2.0, -inf, -big]]), 1).no_grad().key()
+            .named("wide spread, -inf")]
+    return out
+
+
+def _logcumsumexp_ref(a, dim):
+    if a.ndim == 0:
+        return a
+    with np.errstate(all="ignore"):
+        return np.logaddexp.accumulate(a, axis=dim % a.ndim)
 
 
 # -- logsumexp -------------------------------------------------------------------------------------
@@ -304,28 +445,50 @@ def tuple_variants(ctx):
 
 
 ENTRIES = [
-    Entry("prod", prod_samples, _quiet(_prod_ref), out=summed, errors=prod_errors,
+    Entry("sum", sum_samples, _sum_ref, errors=reduce_errors, tol=_HALF_SUM),
+    Entry("mean", sum_samples, _mean_ref, tol=_HALF_SUM,
+          errors=lambda m: reduce_errors(m) + [E(RuntimeError, m(3, dtype=ember.int64))
+                                               .requires(ember.int64)]),
+    Entry("amax", extreme_samples, _extreme_ref(np.max),
+          errors=extreme_errors),
+    Entry("amin", extreme_samples, _extreme_ref(np.min),
+          errors=extreme_errors),
+    Entry("argmax", arg_samples, _arg_ref(np.argmax), errors=arg_errors),
+    Entry("argmin", arg_samples, _arg_ref(np.argmin), errors=arg_errors),
+    Entry("max", maxmin_reduce_samples, _maxmin_ref(np.max, np.argmax),
+          errors=maxmin_reduce_errors),
+    Entry("min", maxmin_reduce_samples, _maxmin_ref(np.min, np.argmin),
+          errors=maxmin_reduce_errors),
+    Entry("prod", prod_samples, _quiet(_prod_ref), errors=prod_errors,
           tol=_HALF_SUM),
-    Entry("var", var_samples, _var_ref(False), dtypes=FLOAT + COMPLEX, out=_real_of,
+    Entry("var", var_samples, _var_ref(False),
           errors=var_errors, tol=_HALF_SUM),
-    Entry("std", var_samples, _var_ref(True), dtypes=FLOAT + COMPLEX, out=_real_of,
+    Entry("std", var_samples, _var_ref(True),
           errors=var_errors, tol=_HALF_SUM),
-    Entry("logsumexp", logsumexp_samples, _logsumexp_ref, dtypes=REAL + BOOL, out=floating,
+    Entry("var_mean", var_samples, _moment_ref(False), out=_moment_dtypes,
+          errors=var_errors, tol=_HALF_SUM),
+    Entry("std_mean", var_samples, _moment_ref(True), out=_moment_dtypes,
+          errors=var_errors, tol=_HALF_SUM),
+    Entry("logcumsumexp", _logcumsumexp_samples, _logcumsumexp_ref, tol=_HALF_SUM,
+          errors=lambda m: [E(IndexError, m(2, 3), 2), E(TypeError, m(2, 3)),
+                            E(NotImplementedError, m(2, dtype=ember.int64), 0)
+                            .requires(ember.int64)]),
+    Entry("logsumexp", logsumexp_samples, _logsumexp_ref,
           errors=logsumexp_errors, tol=_HALF_SUM),
-    Entry("all", truth_samples, _truth_ref(np.all), out=_truth_out, errors=reduce_errors),
-    Entry("any", truth_samples, _truth_ref(np.any), out=_truth_out, errors=reduce_errors),
-    Entry("count_nonzero", count_nonzero_samples, _count_nonzero_ref, out=int64,
+    Entry("all", truth_samples, _truth_ref(np.all), errors=reduce_errors),
+    Entry("any", truth_samples, _truth_ref(np.any), errors=reduce_errors),
+    Entry("count_nonzero", count_nonzero_samples, _count_nonzero_ref,
           errors=reduce_errors),
-    Entry("cumsum", scan_samples, _scan_ref(np.cumsum), out=summed, errors=scan_errors,
+    Entry("cumsum", scan_samples, _scan_ref(np.cumsum), errors=scan_errors,
           tol=_HALF_SUM),
-    Entry("cumprod", scan_samples, _quiet(_scan_ref(np.cumprod)), out=summed,
+    Entry("cumprod", scan_samples, _quiet(_scan_ref(np.cumprod)),
           errors=scan_errors, tol=_HALF_SUM),
-    Entry("sort", sort_samples, _sort_ref, dtypes=REAL + BOOL, out=_pair, errors=sort_errors,
+    Entry("sort", sort_samples, _sort_ref, out=_pair, errors=sort_errors,
           custom={"variants": tuple_variants}),
-    Entry("argsort", argsort_samples, _argsort_ref, dtypes=REAL + BOOL, out=int64,
+    Entry("argsort", argsort_samples, _argsort_ref,
           errors=sort_errors),
-    Entry("topk", topk_samples, _topk_ref, dtypes=REAL, out=_pair, errors=topk_errors,
+    Entry("topk", topk_samples, _topk_ref, out=_pair, errors=topk_errors,
           custom={"variants": tuple_variants}),
-    Entry("unique", unique_samples, _unique_ref, dtypes=REAL + BOOL, errors=unique_errors,
+    Entry("unique", unique_samples, _unique_ref, errors=unique_errors,
           custom={"variants": tuple_variants}),
 ]

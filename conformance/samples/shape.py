@@ -1,11 +1,163 @@
-"""Sample entries for the shape ops added after the first set (see ``ember_conformance.samples``)."""
+"""Sample entries for the shape ops (see ``ember_conformance.samples``)."""
 
 import numpy as np
 
 import ember
 
 from ..entries import E, Entry, S
-from .core import _transpose_ref, dim_errors, transpose_samples
+
+
+# -- shape -----------------------------------------------------------------------------------------
+def _reshape_samples(views):
+    """reshape and view share samples; only view promises a view (reshape may copy)."""
+    def samples(m):
+        out = [S(m(2, 3), (3, 2)).named("2-d"), S(m(6), (2, -1)).named("inferred dim"),
+               S(m(), (1,)).named("0-d to 1-d"), S(m(1), ()).named("1-d to 0-d"),
+               S(m(0, 3), (3, 0)).named("empty"), S(m(2, 3, 2), (-1,)).named("flatten"),
+               S(m(4, 5), (5, 2, 2)).named("larger")]
+        if views:
+            for s in out:
+                if s.name != "empty":
+                    s.is_view()
+        return out
+    return samples
+
+
+def _reshape_ref(a, shape):
+    return a.reshape(shape)
+
+
+def reshape_errors(m):
+    return [E(RuntimeError, m(2, 3), (4, 2)), E(RuntimeError, m(2, 3), (-1, -1)),
+            E(TypeError, m(2, 3), "a"), E(RuntimeError, m(2, 3), (0, -1))]
+
+
+def flatten_samples(m):
+    return [S(m(2, 3, 2)).named("all"), S(m(2, 3, 2), 1).named("start_dim"),
+            S(m(2, 3, 2), 0, -2).named("end_dim"), S(m()).named("0-d"),
+            S(m(0, 3)).named("empty"), S(m(3)).named("1-d")]
+
+
+def _flatten_ref(a, start_dim=0, end_dim=-1):
+    if a.ndim == 0:
+        return a.reshape(1)
+    s, e = start_dim % a.ndim, end_dim % a.ndim
+    return a.reshape(a.shape[:s] + (-1 if a.size else int(np.prod(a.shape[s:e + 1])),)
+                     + a.shape[e + 1:])
+
+
+def flatten_errors(m):
+    return [E(RuntimeError, m(2, 3, 2), 2, 1), E(IndexError, m(2, 3, 2), 0, 3)]
+
+
+def permute_samples(m):
+    return [S(m(2, 3, 2), (2, 0, 1)).is_view().named("3-d"), S(m(2, 3), (1, 0)).is_view()
+            .named("2-d"),
+            S(m(2, 3, 2), (-1, 0, 1)).is_view().named("negative dims"), S(m(), ()).named("0-d"),
+            S(m(0, 3), (1, 0)).named("empty")]
+
+
+def permute_errors(m):
+    return [E(RuntimeError, m(2, 3), (0,)), E(RuntimeError, m(2, 3), (0, 0)),
+            E(IndexError, m(2, 3), (0, 2))]
+
+
+def transpose_samples(m):
+    return [S(m(2, 3), 0, 1).is_view().named("2-d"), S(m(2, 3, 2), 0, -1).is_view()
+            .named("3-d, negative dim"),
+            S(m(3), 0, 0).is_view().named("1-d"), S(m(), 0, -1).named("0-d"),
+            S(m(0, 3), 0, 1).named("empty"), S(m(2, 3), 1, 1).is_view().named("same dim")]
+
+
+def _transpose_ref(a, d0, d1):
+    return np.swapaxes(a, d0, d1) if a.ndim else a
+
+
+def squeeze_samples(m):
+    return [S(m(1, 3, 1)).is_view().named("all"), S(m(1, 3, 1), 0).is_view().named("dim"),
+            S(m(1, 3, 1), -1).is_view().named("negative dim"),
+            S(m(1, 3, 1), 1).is_view().named("not size 1: unchanged"),
+            S(m(1, 3, 1), (0, 2)).is_view().named("dims"), S(m()).named("0-d"),
+            S(m(0, 1)).named("empty")]
+
+
+def _squeeze_ref(a, dim=None):
+    if dim is None:
+        dims = range(a.ndim)
+    else:
+        dims = [d % max(a.ndim, 1) for d in (dim if isinstance(dim, tuple) else (dim,))]
+    shape = tuple(s for i, s in enumerate(a.shape) if not (i in dims and s == 1))
+    return a.reshape(shape)
+
+
+def unsqueeze_samples(m):
+    return [S(m(2, 3), 0).is_view().named("front"), S(m(2, 3), -1).is_view().named("back"),
+            S(m(2, 3), 1).is_view().named("middle"), S(m(), 0).is_view().named("0-d"),
+            S(m(0, 3), 1).named("empty")]
+
+
+def _unsqueeze_ref(a, dim):
+    return np.expand_dims(a, dim % (a.ndim + 1))
+
+
+def dim_errors(n_args):
+    def errors(m):
+        return [E(IndexError, m(2, 3), *([3] * n_args))]
+    return errors
+
+
+def expand_samples(m):
+    return [S(m(3, 1), (3, 4)).named("size-1 dim"), S(m(3), (2, 3)).named("new leading dim"),
+            S(m(3, 1), (-1, 2)).named("-1 keeps a dim"), S(m(), (2, 2)).named("0-d"),
+            S(m(1, 3), (0, 3)).named("to empty"), S(m(2, 3), (2, 3)).named("same shape")]
+
+
+def _expand_ref(a, shape):
+    shape = tuple(a.shape[i - (len(shape) - a.ndim)] if s == -1 else s
+                  for i, s in enumerate(shape))
+    return np.broadcast_to(a, shape)
+
+
+def expand_errors(m):
+    return [E(RuntimeError, m(2, 3), (3, 3)), E(RuntimeError, m(2, 3), (3,)),
+            E(RuntimeError, m(2, 3), (-1, 2, 3))]
+
+
+def cat_samples(m):
+    out = [S([m(2, 3), m(1, 3)]).named("dim 0"), S([m(2, 3), m(2, 2)], 1).named("dim 1"),
+           S([m(2, 1), m(2, 2), m(2, 1)], -1).named("three, negative dim"),
+           S([m(0, 3), m(2, 3)]).named("an empty input"), S([m(2, 3), m(0)])
+           .named("a legacy 1-d empty input"), S([m(3)]).named("one input")]
+    if m.dtype is ember.float32:
+        out.append(S([m(2), m(2, dtype=ember.float64)]).out(ember.float64)
+                   .requires(ember.float64).named("promotes"))
+    return out
+
+
+def _cat_ref(arrays, dim=0):
+    ref = next(a for a in arrays if a.shape != (0,) or len(arrays) == 1)
+    keep = [a for a in arrays if not (a.shape == (0,) and ref.ndim != 1)]
+    return np.concatenate(keep, axis=dim)
+
+
+def cat_errors(m):
+    return [E(RuntimeError, [m(2, 3), m(2, 2)]), E(RuntimeError, [m(2, 3), m(3)]),
+            E(ValueError, []), E(TypeError, m(2, 3)), E(IndexError, [m(2, 3), m(2, 3)], 2)]
+
+
+def stack_samples(m):
+    out = [S([m(2, 3), m(2, 3)]).named("dim 0"), S([m(2, 3), m(2, 3)], 2).named("last dim"),
+           S([m(2, 3), m(2, 3), m(2, 3)], -1).named("negative dim"),
+           S([m(), m()]).named("0-d inputs"), S([m(0, 2), m(0, 2)], 1).named("empty")]
+    if m.dtype is ember.float32:
+        out.append(S([m(2), m(2, dtype=ember.float64)]).out(ember.float64)
+                   .requires(ember.float64).named("promotes"))
+    return out
+
+
+def stack_errors(m):
+    return [E(RuntimeError, [m(2, 3), m(3, 2)]), E(RuntimeError, []),
+            E(IndexError, [m(2, 3), m(2, 3)], 4)]
 
 
 def _piece_views(ctx):
@@ -233,7 +385,57 @@ def _tri_errors(m):
     return [E(RuntimeError, m(3))]
 
 
+def _diag_samples(m):
+    return [S(m(3)).named("vector"), S(m(3), 1).named("vector above"),
+            S(m(2), -2).named("vector below"), S(m(3, 4)).named("matrix"),
+            S(m(3, 4), 2).named("matrix above"), S(m(4, 3), -1).named("matrix below"),
+            S(m(2, 3), 5).named("matrix, past the end"), S(m(0)).named("empty")]
+
+
+def _diag_ref(a, diagonal=0):
+    return np.diag(a, diagonal).copy()
+
+
+def _diag_embed_samples(m):
+    return [S(m(2, 3)).named("batch"), S(m(3), 1).named("above"),
+            S(m(2, 3), -1, 0, 2).named("below, dims 0 and 2"),
+            S(m(2, 3), 1, -1, 0).named("dims reversed"), S(m(0, 2)).named("empty")]
+
+
+def _diag_embed_ref(a, offset=0, dim1=-2, dim2=-1):
+    n = a.shape[-1] + abs(offset)
+    out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
+    for i in range(a.shape[-1]):
+        r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+        out[..., r, c] = a[..., i]
+    return np.moveaxis(out, (-2, -1), (dim1, dim2))
+
+
+def _repeat_interleave_samples(m):
+    counts = m.index([1, 0, 2])
+    return [S(m(2, 3), 2).named("flattened"), S(m(2, 3), 2, 0).named("int along 0"),
+            S(m(2, 3), counts, 1).named("counts along 1"),
+            S(m(2, 3), m.index([3]), 0).named("one count"), S(m(), 3).named("0-d"),
+            S(m(2, 3), 0, -1).named("zero times")]
+
+
+def _repeat_interleave_ref(a, repeats, dim=None):
+    return np.repeat(a, repeats, axis=dim)
+
+
 ENTRIES = [
+    Entry("reshape", _reshape_samples(views=False), _reshape_ref, errors=reshape_errors),
+    Entry("view", _reshape_samples(views=True), _reshape_ref, errors=reshape_errors),
+    Entry("flatten", flatten_samples, _flatten_ref, errors=flatten_errors),
+    Entry("permute", permute_samples, lambda a, dims: np.transpose(a, dims) if a.ndim else a,
+          errors=permute_errors),
+    Entry("transpose", transpose_samples, _transpose_ref, errors=dim_errors(2)),
+    Entry("squeeze", squeeze_samples, _squeeze_ref, errors=dim_errors(1)),
+    Entry("unsqueeze", unsqueeze_samples, _unsqueeze_ref, errors=dim_errors(1)),
+    Entry("expand", expand_samples, _expand_ref, errors=expand_errors),
+    Entry("cat", cat_samples, _cat_ref, errors=cat_errors),
+    Entry("stack", stack_samples, lambda arrays, dim=0: np.stack(arrays, axis=dim),
+          errors=stack_errors),
     Entry("narrow", narrow_samples, _narrow_ref, errors=narrow_errors),
     Entry("unbind", unbind_samples, _unbind_ref, errors=dim_errors(1),
           custom={"views": _piece_views}),
@@ -256,6 +458,20 @@ ENTRIES = [
     Entry("roll", roll_samples, _roll_ref, errors=roll_errors),
     Entry("hstack", _stack_samples, lambda arrays: np.hstack(arrays), errors=_stack_errors),
     Entry("vstack", _vstack_samples, lambda arrays: np.vstack(arrays), errors=_stack_errors),
+    Entry("diag", _diag_samples, _diag_ref,
+          errors=lambda m: [E(RuntimeError, m(2, 2, 2)), E(RuntimeError, m()),
+                            E(TypeError, "a")]),
+    Entry("diag_embed", _diag_embed_samples, _diag_embed_ref,
+          errors=lambda m: [E(RuntimeError, m(2, 3), 0, -2, -2), E(IndexError, m(2, 3), 0, 0, 5)]),
+    Entry("diagflat", lambda m: [S(m(2, 2)).named("matrix"), S(m(3), 1).named("above"),
+                                 S(m(), -1).named("0-d below")],
+          lambda a, offset=0: np.diagflat(a, offset)),
+    Entry("repeat_interleave", _repeat_interleave_samples, _repeat_interleave_ref,
+          errors=lambda m: [E(RuntimeError, m(2, 3), -1),
+                            E(RuntimeError, m(2, 3), m.index([1, 2]), 1),
+                            E(RuntimeError, m(2, 3), m.index([1, -2]), 0),
+                            E(RuntimeError, m(2, 3), m.index([[1, 2]]), 0),
+                            E(IndexError, m(2, 3), 2, 3)]),
     Entry("tril", _tri_samples, lambda a, diagonal=0: np.tril(a, diagonal), errors=_tri_errors),
     Entry("triu", _tri_samples, lambda a, diagonal=0: np.triu(a, diagonal), errors=_tri_errors),
 ]

@@ -100,10 +100,11 @@ class Node:
     """A step of the backward graph. Subclasses are made per op by ``node_class``."""
 
     __slots__ = ("next_functions", "_saved", "_versions", "ctx", "_freed", "_hooks",
-                 "_post_hooks", "_retained", "__weakref__")
+                 "_post_hooks", "_retained", "_shapes", "__weakref__")
     _backward = None
     _op_name = None
     _n_outputs = 1
+    _broadcasts = False  # the op broadcasts its inputs: apply() sums gradients back to them
 
     def __init__(self, next_functions, saved, ctx):
         self.next_functions = next_functions
@@ -114,6 +115,7 @@ class Node:
         self._hooks = None  # tensor hooks on this node's outputs: {id: (output_nr, fn)}
         self._post_hooks = None
         self._retained = None  # {output_nr: weakref(tensor)} of outputs that retain_grad()
+        self._shapes = None  # the inputs' shapes, kept only where one was broadcast
 
     def name(self):
         return type(self).__name__
@@ -147,8 +149,15 @@ class Node:
         return tuple(out)
 
     def apply(self, grad):
-        """The gradients for each input, given the gradient of this node's output."""
-        return type(self)._backward(self, grad)
+        """The gradients for each input, given the gradient of this node's output; where the
+        op broadcast an input, its gradient is summed back to the input's shape here, once for
+        every op (derivatives never undo broadcasting themselves)."""
+        grads = type(self)._backward(self, grad)
+        shapes = self._shapes
+        if shapes is None:
+            return grads
+        return tuple(g if g is None or s is None or g._data.shape == s else _sum_to(g, s)
+                     for g, s in zip(grads, shapes))
 
     def release(self):
         """Drop what was saved for backward (after a backward without retain_graph)."""
@@ -200,10 +209,24 @@ class AccumulateGrad(Node):
         pass
 
 
-def node_class(op_name, grad_fn_name, backward):
+def node_class(op_name, grad_fn_name, backward, broadcasts=False):
     """The Node subclass of one op; its class name is the ``grad_fn`` name users see."""
     return type(grad_fn_name, (Node,), {"__slots__": (), "_backward": staticmethod(backward),
-                                        "_op_name": op_name})
+                                        "_op_name": op_name, "_broadcasts": broadcasts})
+
+
+def _sum_to(g, shape):
+    """Sum gradient `g` down to `shape`, undoing broadcasting (with ember ops, so it is
+    differentiable in turn)."""
+    from ..ops import reduction, shape as shape_ops
+
+    gs = g._data.shape
+    lead = len(gs) - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and gs[i + lead] != 1)
+    if dims:
+        g = reduction.sum(g, dims, keepdim=True)
+    return shape_ops.reshape(g, tuple(shape)) if g._data.shape != tuple(shape) else g
 
 
 def _stale_view(t):
@@ -255,6 +278,12 @@ def record(cls, out, inputs, saved=(), ctx=None):
             if s is out:
                 saved = tuple(_SavedOutput(s) if s is out else s for s in saved)
                 break
-    out.grad_fn = cls(tuple(edges), saved, ctx)
+    node = out.grad_fn = cls(tuple(edges), saved, ctx)
+    if cls._broadcasts:
+        oshape = out._data.shape
+        for t in inputs:
+            if t is not None and t._data.shape != oshape:
+                node._shapes = tuple(None if t is None else t._data.shape for t in inputs)
+                break
     out._rg = True
     return out

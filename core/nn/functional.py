@@ -3,14 +3,16 @@
 import warnings
 
 from .. import ops
-from ..ops.conv import *  # noqa: F401,F403 - convolutions and pooling are registry ops
-from ..ops.nn import *  # noqa: F401,F403 - and so are activations, normalisation and losses
-from ..ops.nn import legacy_reduction as _legacy_reduction
-from ..ops.nn import weighted_loss as _weighted_loss
+from ..ops.loss import legacy_reduction as _legacy_reduction
+from ..ops.loss import weighted_loss as _weighted_loss
 from ..ops.nn import log_softmax as _log_softmax
 from ..ops.nn import softmax as _softmax
 
 _E = ops.elementwise
+
+# the registry ops exported to nn.functional (convolution, pooling, activations, normalisation,
+# losses...: each declares it); the functions below add nn.functional's own signatures
+ops.bind_namespace("nn.functional", globals())
 
 
 def relu(input, inplace=False):

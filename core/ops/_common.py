@@ -5,10 +5,10 @@ import builtins
 from .. import backends as _backends
 from .. import dtypes as _dt
 from ..autograd.graph import grad_mode, record
-from ..tensor import Size, Tensor, _wrap, _wrap_dim
+from ..tensor import Size, Tensor, _wrap, _wrap_dim, check_result
 
-__all__ = ["Tensor", "_wrap", "_wrap_dim", "grad_mode", "record", "same_backend", "raw_as",
-           "promote", "broadcast_shapes", "result_dtype", "default_backend_for", "normalize_dims",
+__all__ = ["Tensor", "_wrap", "_wrap_dim", "check_result", "grad_mode", "record", "same_backend",
+           "raw_as", "promote", "broadcast_shapes", "result_dtype", "default_backend_for", "normalize_dims",
            "check_tensor", "needs_grad", "_dt", "as_shape", "scalar_types", "Size"]
 
 scalar_types = (int, float, builtins.bool, complex)

@@ -4,14 +4,14 @@ from .. import backends as _backends
 from .. import views
 from ._common import Tensor, _dt, _wrap, check_tensor, grad_mode, record
 from .inplace import commit
-from .registry import defop
+from .registry import BOOL, COMPLEX, INTEGRAL, defop
 
 
 def _astype_backward(node, g):
     return (astype(g, node.ctx),)
 
 
-@defop("astype", "conversion", "the requested dtype", kernel="astype(a, dtype) -> array",
+@defop("astype", "conversion", "requested", kernel="astype(a, dtype) -> array",
        grad_fn="ToCopyBackward0", backward=_astype_backward, function=False, method=False)
 def astype(input, dtype):
     """`input` converted to `dtype` (a new array; the same tensor if already of that dtype)."""
@@ -24,8 +24,8 @@ def astype(input, dtype):
     return out
 
 
-@defop("clone", "conversion", "same", kernel="clone(a) -> array  (a copy)", grad_fn="CloneBackward0",
-       backward=lambda node, g: (g,))
+@defop("clone", "conversion", "same", kernel="clone(a) -> array  (a copy)",
+       grad_fn="CloneBackward0", backward=lambda node, g: (g,))
 def clone(input, *, memory_format=None):
     """A copy of `input` that autograd sees as a function of it."""
     check_tensor(input, "input", "clone")
@@ -35,7 +35,7 @@ def clone(input, *, memory_format=None):
     return out
 
 
-@defop("to_numpy", "conversion", "the tensor's",
+@defop("to_numpy", "conversion", "same",
        kernel="to_numpy(a) -> numpy.ndarray  (shares memory if shares_numpy_memory)",
        function=False, method=False)
 def to_numpy(input):
@@ -43,7 +43,7 @@ def to_numpy(input):
     return input._backend.kernels["to_numpy"](input._data)
 
 
-@defop("assign", "conversion", "the destination's",
+@defop("assign", "conversion", "same",
        kernel="assign(dst, src) -> array  (src has dst's shape and dtype; writes it into dst where "
               "mutable and returns dst, else returns src)",
        function=False, method="copy_")
@@ -167,9 +167,10 @@ def _dlpack_target(kind, index):
                        f"{name}:{index} with DLPack support")
 
 
-@defop("from_dlpack", "conversion", "the capsule's",
+@defop("from_dlpack", "conversion", "same",
+       dtypes=BOOL + INTEGRAL + COMPLEX + (_dt.float16, _dt.float32, _dt.float64),
        kernel="from_dlpack(obj) -> array  (obj has __dlpack__; shares memory where the backend "
-              "can)", decomposition=_dlpack_kernel, method=False)
+             "can)", decomposition=_dlpack_kernel, method=False)
 def from_dlpack(ext_tensor):
     """A tensor sharing memory with any object that speaks DLPack (a NumPy, JAX, CuPy or PyTorch
     array) where the receiving backend allows it, else a copy."""
@@ -182,7 +183,11 @@ def from_dlpack(ext_tensor):
                         f"{type(ext_tensor).__name__}")
     kind, index = ext_tensor.__dlpack_device__()
     be = _dlpack_target(int(kind), int(index))
-    raw = be.kernels["from_dlpack"](ext_tensor)
+    try:
+        raw = be.kernels["from_dlpack"](ext_tensor)
+    except BufferError as exc:  # a dtype the receiving array library cannot take (bfloat16)
+        raise TypeError(f"from_dlpack(): the {be.name} backend cannot take this array: "
+                        f"{exc}") from exc
     for dt, native in be.native.items():
         if native == raw.dtype:
             return _wrap(raw, be, dt)

@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from ._common import Size, Tensor, _dt, _wrap, as_shape, default_backend_for
-from .registry import defop
+from .registry import BOOL, COMPLEX, FLOATING, INTEGRAL, NUMERIC, REAL, defop
 
 # NumPy dtypes that map to ember dtypes (data arriving from the host is parsed with NumPy)
 _FROM_NUMPY = {np.dtype(n): getattr(_dt, n) for n in
@@ -91,7 +91,7 @@ def _check_ragged(data, dim):
                 _check_ragged(item, dim + 1)
 
 
-@defop("asarray", "creation", "inferred from the data, or dtype=",
+@defop("asarray", "creation", "requested",
        kernel="asarray(ndarray, dtype) -> array  (a new array, never sharing)", method=False,
        function="tensor")
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False,
@@ -105,8 +105,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     return _finish(_wrap(be.kernels["asarray"](arr, be.dtype_native(dt)), be, dt), requires_grad)
 
 
-@defop("from_numpy", "creation", "the array's",
-       kernel="from_numpy(ndarray) -> array  (shares memory if shares_numpy_memory)", method=False)
+@defop("from_numpy", "creation", "same",
+       dtypes=BOOL + INTEGRAL + COMPLEX + (_dt.float16, _dt.float32, _dt.float64),
+       kernel="from_numpy(ndarray) -> array  (shares memory if shares_numpy_memory)",
+       method=False)
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (on backends that can share; others copy)."""
     if not isinstance(ndarray, np.ndarray):
@@ -130,7 +132,7 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
-@defop("full", "creation", "dtype=, else inferred from fill_value",
+@defop("full", "creation", "requested",
        kernel="full(shape, value, dtype) -> array", method=False)
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, _backend=None):
     """A tensor of `size` filled with `fill_value`."""
@@ -165,18 +167,18 @@ def _filled(value, name):
     return create
 
 
-zeros = defop("zeros", "creation", "dtype=, else the default float", kernel="zeros(shape, dtype)",
+zeros = defop("zeros", "creation", "requested", kernel="zeros(shape, dtype)",
               decomposition=lambda k, shape, dtype: k["full"](shape, 0, dtype),
               method=False)(_filled(0, "zeros"))
-ones = defop("ones", "creation", "dtype=, else the default float", kernel="ones(shape, dtype)",
+ones = defop("ones", "creation", "requested", kernel="ones(shape, dtype)",
              decomposition=lambda k, shape, dtype: k["full"](shape, 1, dtype),
              method=False)(_filled(1, "ones"))
-empty = defop("empty", "creation", "dtype=, else the default float",
+empty = defop("empty", "creation", "requested",
               kernel="empty(shape, dtype) -> array  (uninitialised)",
               method=False)(_filled("uninitialised values", "empty"))
 
 
-@defop("arange", "creation", "int64 for integer arguments, else the default float",
+@defop("arange", "creation", "custom", dtypes=REAL, dtype_args=("dtype",),
        kernel="arange(start, end, step, dtype) -> array", method=False)
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False,
            _backend=None):
@@ -202,23 +204,46 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
                    requires_grad)
 
 
-@defop("linspace", "creation", "the default float", kernel="linspace(start, end, steps, dtype)",
-       method=False)
+@defop("linspace", "creation", "requested", dtypes=NUMERIC, dtype_args=("dtype",),
+       kernel="linspace(start, end, steps, dtype)", method=False)
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, _backend=None):
     """`steps` evenly spaced values from `start` to `end`, both included."""
     if not isinstance(steps, int) or steps < 0:
         raise RuntimeError(f"number of steps must be non-negative, got {steps}")
     dtype = dtype or _dt.get_default_dtype()
     be = _pick_backend(device, _backend)
-    return _finish(_wrap(be.kernels["linspace"](start, end, steps, be.dtype_native(dtype)), be,
-                         dtype), requires_grad)
+    if dtype.category == 1:
+        raw = _integer_linspace(be, _wrapped(start, dtype), _wrapped(end, dtype), steps,
+                                be.dtype_native(dtype))
+    else:
+        raw = be.kernels["linspace"](start, end, steps, be.dtype_native(dtype))
+    return _finish(_wrap(raw, be, dtype), requires_grad)
+
+
+def _wrapped(value, dtype):
+    """A number converted to integer dtype `dtype` as C does: truncated, then wrapped around."""
+    size = 1 << (8 * dtype.itemsize)
+    low = -(size >> 1) if dtype.is_signed else 0
+    return (int(value) - low) % size + low
+
+
+def _integer_linspace(be, start, end, steps, native):
+    """linspace in an integer dtype as PyTorch computes it: the ends made integers first, the
+    values stepped in float64 from the nearer end, and truncated toward zero."""
+    k = be.kernels
+    f64 = be.dtype_native(_dt.float64)
+    i = k["linspace"](0, builtins.max(steps - 1, 0), steps, f64)  # 0, 1, ..., steps - 1 exactly
+    step = (end - start) / (steps - 1) if steps > 1 else 0.0
+    lower = k["add"](k["mul"](i, step), start)
+    upper = k["sub"](end, k["mul"](k["sub"](steps - 1, i), step))
+    return k["astype"](k["where"](k["lt"](i, builtins.max(steps // 2, 1)), lower, upper), native)
 
 
 def _logspace_kernel(k, start, end, steps, base, dtype, work):
     return k["astype"](k["pow"](float(base), k["linspace"](start, end, steps, work)), dtype)
 
 
-@defop("logspace", "creation", "the default float",
+@defop("logspace", "creation", "requested", dtypes=FLOATING + (_dt.int64,), dtype_args=("dtype",),
        kernel="logspace(start, end, steps, base, dtype, work) -> array  (work: the float dtype the "
               "exponents are spaced in)", decomposition=_logspace_kernel,
        method=False)
@@ -235,7 +260,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _finish(_wrap(raw, be, dtype), requires_grad)
 
 
-@defop("eye", "creation", "the default float", kernel="eye(n, m, dtype) -> array", method=False)
+@defop("eye", "creation", "requested", kernel="eye(n, m, dtype) -> array", method=False)
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, _backend=None):
     """An n x m matrix with ones on the diagonal."""
     m = n if m is None else m

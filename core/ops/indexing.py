@@ -4,7 +4,8 @@ scatter_add, index_select, index_add, masked_select, take, nonzero and their der
 import builtins
 
 from .. import views
-from ._common import Tensor, _dt, _wrap, _wrap_dim, check_tensor, grad_mode, record
+from ._common import (Tensor, _dt, _wrap, _wrap_dim, broadcast_shapes, check_tensor, grad_mode,
+                      record)
 from .registry import defop
 
 
@@ -16,14 +17,18 @@ def _raw_index(x, index):
     shape = x._data.shape
     out = []
     consumed = 0
+    arrays = 0
+    ellipsis = False
     for item in index:
+        if item is Ellipsis:  # PyTorch takes a second ellipsis as standing for no dims
+            if ellipsis:
+                continue
+            ellipsis = True
         if item is None or item is Ellipsis or isinstance(item, slice):
             if isinstance(item, slice):
                 item = slice(*(_as_int(v) if v is not None else None
                                for v in (item.start, item.stop, item.step)))
-                if item.step is not None and item.step <= 0:
-                    raise ValueError("step must be greater than zero")
-                consumed += 1
+                consumed += 1  # its step is checked in order with the other items, below
             out.append(item)
         elif isinstance(item, builtins.bool):
             out.append(item)
@@ -45,21 +50,49 @@ def _raw_index(x, index):
             else:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(raw)
+            arrays += 1
         elif isinstance(item, (list, tuple)) or hasattr(item, "__array__"):
             from .creation import tensor as _tensor
 
             t = _tensor(item, _backend=be)
+            if not t.numel() and isinstance(item, (list, tuple)):  # x[[]] selects nothing
+                t = t.long()
             if t._dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             consumed += max(t.dim(), 1) if t._dtype is _dt.bool else 1
             out.append(t._data)
+            arrays += 1
         else:
             raise IndexError(f"only integers, slices (`:`), ellipsis (`...`), None and long or "
                              f"byte Variables are valid indices (got {type(item).__name__})")
     if consumed > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     _check_int_bounds(out, shape)
+    if arrays > 1:
+        _check_index_shapes(be, out)
     return tuple(out)
+
+
+def _check_index_shapes(be, index):
+    """PyTorch's IndexError where the advanced indices do not broadcast together (backends
+    raise their own exceptions: NumPy an IndexError in its words, JAX a ValueError). A mask
+    counts as the 1-D index of its True elements (read on the host: only with two or more)."""
+    arrays = [i for i in index if hasattr(i, "shape") and (i.shape or i.dtype.kind != "b")]
+    if len(arrays) < 2:
+        return
+    shapes = []
+    for a in arrays:
+        if a.dtype.kind == "b":
+            shapes.append((int(be.kernels["to_numpy"](a).sum()),))
+        else:
+            shapes.append(tuple(a.shape))
+    try:
+        common = shapes[0]
+        for sh in shapes[1:]:
+            common = broadcast_shapes(common, sh)
+    except RuntimeError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                         "shapes " + ", ".join(str(list(sh)) for sh in shapes)) from None
 
 
 def _as_int(v):
@@ -83,7 +116,12 @@ def _check_int_bounds(index, shape):
             continue
         if item is None or isinstance(item, builtins.bool):
             continue
-        if isinstance(item, int):
+        if isinstance(item, slice):
+            if item.step == 0:
+                raise ValueError("slice step cannot be zero")
+            if item.step is not None and item.step < 0:
+                raise ValueError("step must be greater than zero")
+        elif isinstance(item, int):
             size = shape[dim]
             if item >= size or item < -size:
                 raise IndexError(f"index {item} is out of bounds for dimension {dim} with size "
@@ -147,7 +185,7 @@ def _index_put_backward(node, g):
     return ga, gv
 
 
-@defop("index_put", "indexing", "the input's",
+@defop("index_put", "indexing", "same",
        kernel="index_put(a, index, values, accumulate) -> new array  (a is not modified)",
        grad_fn="IndexPutBackward0", backward=_index_put_backward, inplace=True)
 def index_put(input, indices, values, accumulate=False, *, _raw=False):
@@ -172,7 +210,7 @@ def index_put(input, indices, values, accumulate=False, *, _raw=False):
     return out
 
 
-@defop("setitem", "indexing", "the input's",
+@defop("setitem", "indexing", "same",
        kernel="setitem(a, index, values) -> array  (writes into a where arrays are mutable, "
               "and returns the array the tensor holds afterwards)",
        function=False, method="__setitem__")
@@ -273,7 +311,7 @@ def _gather_backward(node, g):
     return (scatter_add(zeros(shape, dtype=g._dtype, _backend=g._backend), dim, index, g), None)
 
 
-@defop("gather", "indexing", "the input's",
+@defop("gather", "indexing", "same",
        kernel="gather(a, dim, index) -> array  (index: int64 array with a's ndim)",
        decomposition=lambda k, a, dim, index: k["getitem"](a, _along(k, index, dim)),
        grad_fn="GatherBackward0", backward=_gather_backward)
@@ -342,7 +380,7 @@ def _scatter_front(op, input, dim, index, src, accumulate, fn):
     return out
 
 
-@defop("scatter", "indexing", "the input's",
+@defop("scatter", "indexing", "same",
        kernel="scatter(a, dim, index, src, accumulate) -> new array  (src: array or scalar)",
        decomposition=_scatter_kernel, grad_fn=("ScatterBackward0", "ScatterBackward1"),
        backward=_scatter_backward, inplace=True)
@@ -361,7 +399,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return _scatter_front(scatter.op, input, dim, index, src, reduce == "add", "scatter")
 
 
-@defop("scatter_add", "indexing", "the input's", grad_fn="ScatterAddBackward0",
+@defop("scatter_add", "indexing", "same", grad_fn="ScatterAddBackward0",
        backward=lambda node, g: (g, _src_grad(g, node.ctx[0], node.saved_tensors[0], node.ctx[1])
                                  if node.needs_input_grad[1] else None),
        inplace=True)
@@ -397,7 +435,7 @@ def _index_select_backward(node, g):
     return (index_add(zeros(shape, dtype=g._dtype, _backend=g._backend), dim, index, g), None)
 
 
-@defop("index_select", "indexing", "the input's",
+@defop("index_select", "indexing", "same",
        kernel="index_select(a, dim, index) -> array  (index: 1-d int array)",
        decomposition=lambda k, a, dim, index: k["getitem"](a, _at_dim(dim, index)),
        grad_fn="IndexSelectBackward0", backward=_index_select_backward)
@@ -429,7 +467,7 @@ def _index_add_backward(node, g):
     return g, gs
 
 
-@defop("index_add", "indexing", "the input's",
+@defop("index_add", "indexing", "same",
        kernel="index_add(a, dim, index, source, alpha) -> new array",
        decomposition=_index_add_kernel, grad_fn="IndexAddBackward0", backward=_index_add_backward,
        inplace=True)
@@ -468,7 +506,7 @@ def _masked_select_backward(node, g):
     return (sum_to(index_put(base, (mask,), g, _raw=True), shape), None)
 
 
-@defop("masked_select", "indexing", "the input's",
+@defop("masked_select", "indexing", "same",
        kernel="masked_select(a, mask) -> 1-d array  (mask: a bool array of a's shape)",
        decomposition=lambda k, a, mask: k["getitem"](k["reshape"](a, (-1,) if a.shape else (1,)),
                                                      (k["reshape"](mask, (-1,) if mask.shape
@@ -503,7 +541,7 @@ def _take_backward(node, g):
     return (reshape(index_put(base, (flat,), g, accumulate=True, _raw=True), shape), None)
 
 
-@defop("take", "indexing", "the input's", kernel="take(a, index) -> array  (a flattened)",
+@defop("take", "indexing", "same", kernel="take(a, index) -> array  (a flattened)",
        decomposition=lambda k, a, index: k["getitem"](
            k["reshape"](a, (-1,) if a.shape else (1,)), (index,)),
        grad_fn="TakeBackward0", backward=_take_backward)

@@ -11,12 +11,13 @@ elements the view covers, the result's gradient inside them), and the view is re
 the base (``AsStridedBackward0``), as in PyTorch.
 """
 
-import sys
+import threading
 
 from .. import views
 from ..autograd.graph import _NO_EDGE, edge, grad_mode, node_class
 from ..dtypes import can_cast
-from ..tensor import _wrap
+from .. import dtypes as _dt
+from ..tensor import Tensor, _wrap
 
 
 def _check_leaf(t):
@@ -148,9 +149,24 @@ def _snapshot(t):
 
 
 def _title(d):
-    from .elementwise import _dtype_title
+    from .registry import dtype_title as _dtype_title
 
     return _dtype_title(d)
+
+
+def _saved_by_graph(node, t, inputs):
+    """Whether a node the op recorded (from `node` back to where its inputs entered) saved `t`."""
+    stop = {id(t.grad_fn)} | {id(a.grad_fn) for a in inputs if isinstance(a, Tensor)}
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if n is None or id(n) in stop or id(n) in seen:
+            continue
+        seen.add(id(n))
+        if any(x is t for x in n._saved):
+            return True
+        stack.extend(child for child, _ in n.next_functions)
+    return False
 
 
 def make_inplace(front, name):
@@ -171,7 +187,7 @@ def make_inplace(front, name):
             refresh_view(self)
         src = _snapshot(self)
         out = front(src, *[src if a is self else a for a in args], **kwargs)
-        if sys.getrefcount(src) > 2 and self._backend.mutable:
+        if self._backend.mutable and _saved_by_graph(out.grad_fn, src, args):
             # the op saved its input for backward: keep that value, which the write replaces
             src._data = self._backend.kernels["clone"](src._data)
         return commit(self, out)
@@ -179,3 +195,75 @@ def make_inplace(front, name):
     inplace.__name__ = inplace.__qualname__ = name
     inplace.__doc__ = f"In-place version of :func:`{front.__name__}`."
     return inplace
+
+
+# -- writing with the kernel's out= (OpDef.into) -------------------------------------------------
+_FLOAT = 2
+
+
+def _fits_into(a, b):
+    """Whether tensor `b` can enter an op written into `a` as it is: same backend and dtype, and
+    a shape that broadcasts to `a`'s."""
+    if b._backend is not a._backend or b._dtype is not a._dtype:
+        return False
+    sb, sa = b._data.shape, a._data.shape
+    return sb == sa or (len(sb) <= len(sa) and all(
+        x == y or y == 1 for x, y in zip(sa[len(sa) - len(sb):], sb)))
+
+
+def _binary_into(op, a, b, float_result=False, rb=None):
+    """Write ``op(a, b)`` into `a`'s own array with the kernel's ``out=`` (see ``OpDef.into``):
+    only when the result has `a`'s dtype and shape, so nothing is cast or broadcast into it.
+    `rb` is `b`'s raw array when the caller has computed it already."""
+    if rb is None:
+        if isinstance(b, Tensor):
+            if not _fits_into(a, b):
+                return False
+            rb = b._data
+        elif isinstance(b, (int, float)) and not isinstance(b, bool):
+            if _dt.result_type_with_scalar(a._dtype, b) is not a._dtype:
+                return False
+            rb = b
+        else:
+            return False
+    if float_result and a._dtype.category < _FLOAT:
+        return False
+    a._backend.kernels[op.name](a._data, rb, out=a._data)
+    return True
+
+
+class _Scratch(threading.local):
+    """One reusable array per thread, shape and dtype, for ``alpha * other`` in ``add_`` /
+    ``sub_`` with ``alpha``: a fresh multi-megabyte array on every optimizer step would cost
+    its page faults each time."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def get(self, backend, raw):
+        key = (id(backend), raw.shape, raw.dtype)
+        out = self.arrays.get(key)
+        if out is None:
+            if len(self.arrays) > 64:
+                self.arrays.clear()
+            out = self.arrays[key] = backend.kernels["empty"](raw.shape, raw.dtype)
+        return out
+
+
+_scratch = _Scratch()
+
+
+def _into_with_alpha(op):
+    def into(a, other, *, alpha=1):
+        if alpha == 1:
+            return _binary_into(op, a, other)
+        if (not isinstance(other, Tensor) or not isinstance(alpha, (int, float))
+                or isinstance(alpha, bool) or not _fits_into(a, other)
+                or _dt.result_type_with_scalar(other._dtype, alpha) is not a._dtype
+                or "mul" not in a._backend.out_kernels):
+            return False
+        scaled = _scratch.get(a._backend, other._data)
+        a._backend.kernels["mul"](other._data, alpha, out=scaled)
+        return _binary_into(op, a, other, rb=scaled)
+
+    return into

@@ -9,7 +9,7 @@ from . import reduction as R
 from . import shape as S
 from ._common import (_dt, _wrap, _wrap_dim, broadcast_shapes, check_tensor, grad_mode,
                       normalize_dims, record, same_backend)
-from .registry import defop
+from .registry import COMPLEX, FLOATING, LAPACK, NUMERIC, defop
 
 inf = math.inf
 
@@ -58,17 +58,30 @@ def _check_shapes(sa, sb):
         broadcast_shapes(sa[:-2], sb[:-2])
 
 
-@defop("matmul", "linalg", "same (both inputs must share a dtype)", kernel="matmul(a, b) -> array",
+def _matmul_refusal(a, b):
+    """matmul's error for a dtype it refuses, naming the CPU kernel PyTorch's matmul dispatches
+    to for inputs of these dims."""
+    na, nb = a.dim(), b.dim()
+    kernel = "dot" if na == 1 and nb == 1 else "bmm" if na > 2 or nb > 2 else \
+        "addmv_impl_cpu" if nb == 1 else "addmm_impl_cpu_"
+    return NotImplementedError(f'"{kernel}" not implemented for \'{E._dtype_title(a._dtype)}\'')
+
+
+@defop("matmul", "linalg", "same", dtypes=NUMERIC, dtype_args=(), kernel="matmul(a, b) -> array",
        grad_fn="MmBackward0", backward=_matmul_backward, operators=("__matmul__", "__rmatmul__"))
 def matmul(input, other):
     """The matrix product, with NumPy's rules for 1-D and batched inputs."""
     check_tensor(input, "input", "matmul")
     check_tensor(other, "other", "matmul")
     be = same_backend((input, other), "matmul")
+    _check_shapes(input._data.shape, other._data.shape)
+    if other.dim() > 2 and input.dim() > 1 and input._dtype not in matmul.op.allowed:
+        raise _matmul_refusal(input, other)  # PyTorch's batched path refuses the dtype first
     if input._dtype is not other._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_ctype(input._dtype)} != {_ctype(other._dtype)}")
-    _check_shapes(input._data.shape, other._data.shape)
+    if input._dtype not in matmul.op.allowed:
+        raise _matmul_refusal(input, other)
     out = _wrap(be.kernels["matmul"](input._data, other._data), be, input._dtype)
     if grad_mode.enabled and (input._rg or other._rg):
         record(matmul.op.node, out, (input, other), (input, other), None)
@@ -94,6 +107,7 @@ def _product(op, a, b, fn, names, check):
                                f"{E._dtype_title(a._dtype)} and {E._dtype_title(b._dtype)}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_ctype(a._dtype)} != {_ctype(b._dtype)}")
+    op.check_dtype(a._dtype)  # after the shapes and the dtypes' agreement, as PyTorch checks
     out = _wrap(be.kernels[op.name](a._data, b._data), be, a._dtype)
     if grad_mode.enabled and (a._rg or b._rg):
         record(op.node, out, (a, b), (a, b), None)
@@ -121,9 +135,9 @@ def _product_backward(product, d0, d1):
     return backward
 
 
-@defop("mm", "linalg", "same (both inputs must share a dtype)", kernel="mm(a, b) -> array",
-       decomposition=lambda k, a, b: k["matmul"](a, b), grad_fn="MmBackward0",
-       backward=_product_backward(lambda a, b: mm(a, b), 0, 1))
+@defop("mm", "linalg", "same", dtypes=NUMERIC, dtype_args=(), cpu_kernel="addmm_impl_cpu_",
+       kernel="mm(a, b) -> array", decomposition=lambda k, a, b: k["matmul"](a, b),
+       grad_fn="MmBackward0", backward=_product_backward(lambda a, b: mm(a, b), 0, 1))
 def mm(input, mat2):
     """The product of two matrices (2-D only; see matmul for broadcasting)."""
     return _product(mm.op, input, mat2, "mm", ("input", "mat2"), _mm_check)
@@ -139,9 +153,9 @@ def _bmm_check(sa, sb):
                            f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}].")
 
 
-@defop("bmm", "linalg", "same (both inputs must share a dtype)", kernel="bmm(a, b) -> array",
-       decomposition=lambda k, a, b: k["matmul"](a, b), grad_fn="BmmBackward0",
-       backward=_product_backward(lambda a, b: bmm(a, b), 1, 2))
+@defop("bmm", "linalg", "same", dtypes=NUMERIC, dtype_args=(), cpu_kernel="bmm",
+       kernel="bmm(a, b) -> array", decomposition=lambda k, a, b: k["matmul"](a, b),
+       grad_fn="BmmBackward0", backward=_product_backward(lambda a, b: bmm(a, b), 1, 2))
 def bmm(input, mat2):
     """Batched matrix products: (b, n, m) @ (b, m, p) -> (b, n, p), no broadcasting."""
     return _product(bmm.op, input, mat2, "bmm", ("input", "mat2"), _bmm_check)
@@ -161,9 +175,9 @@ def _mv_backward(node, g):
     return (outer(g, v) if na else None, mv(S.transpose(a, 0, 1), g) if nv else None)
 
 
-@defop("mv", "linalg", "same (both inputs must share a dtype)", kernel="mv(a, v) -> array",
-       decomposition=lambda k, a, v: k["matmul"](a, v), grad_fn="MvBackward0",
-       backward=_mv_backward)
+@defop("mv", "linalg", "same", dtypes=NUMERIC, dtype_args=(), cpu_kernel="addmv_impl_cpu",
+       kernel="mv(a, v) -> array", decomposition=lambda k, a, v: k["matmul"](a, v),
+       grad_fn="MvBackward0", backward=_mv_backward)
 def mv(input, vec):
     """The product of a matrix and a vector."""
     return _product(mv.op, input, vec, "mv", ("input", "vec"), _mv_check)
@@ -184,9 +198,9 @@ def _dot_backward(node, g):
     return (E.mul(g, b) if na else None, E.mul(g, a) if nb else None)
 
 
-@defop("dot", "linalg", "same (both inputs must share a dtype)", kernel="dot(a, b) -> array",
-       decomposition=lambda k, a, b: k["matmul"](a, b), grad_fn="DotBackward0",
-       backward=_dot_backward)
+@defop("dot", "linalg", "same", dtypes=NUMERIC, dtype_args=(), cpu_kernel="dot",
+       kernel="dot(a, b) -> array", decomposition=lambda k, a, b: k["matmul"](a, b),
+       grad_fn="DotBackward0", backward=_dot_backward)
 def dot(input, tensor):
     """The inner product of two 1-D tensors (no complex conjugation)."""
     return _product(dot.op, input, tensor, "dot", ("input", "tensor"), _dot_check)
@@ -214,21 +228,19 @@ def _addmm_kernel(k, c, a, b, beta, alpha):
 
 
 def _addmm_backward(node, g):
-    from .elementwise import sum_to
-
     c_shape, beta, alpha = node.ctx
     a, b = node.saved_tensors
     nc, na, nb = node.needs_input_grad
-    gc = sum_to(E.mul(g, beta), c_shape) if nc else None
+    gc = E.mul(g, beta) if nc else None
     ga = E.mul(mm(g, S.transpose(b, 0, 1)), alpha) if na else None
     gb = E.mul(mm(S.transpose(a, 0, 1), g), alpha) if nb else None
     return gc, ga, gb
 
 
-@defop("addmm", "linalg", "same (all inputs must share a dtype)",
+@defop("addmm", "linalg", "same", dtypes=NUMERIC,
        kernel="addmm(c, a, b, beta, alpha) -> array  (beta * c + alpha * a @ b; c broadcast)",
        decomposition=_addmm_kernel, grad_fn="AddmmBackward0", backward=_addmm_backward,
-       inplace=True)
+       broadcasts=True, inplace=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat1 @ mat2)``; `input` broadcasts to the product's shape
     and is ignored when beta is 0."""
@@ -274,7 +286,7 @@ def _contract(a, b, dims_a, dims_b):
     return S.reshape(out, tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
 
 
-@defop("tensordot", "linalg", "same (both inputs must share a dtype)", differentiable=True,
+@defop("tensordot", "linalg", "same", dtypes=NUMERIC, differentiable=True,
        method=False)
 def tensordot(a, b, dims=2):
     """Sum over the last `dims` dims of `a` and the first of `b`, or over the dims listed in
@@ -412,7 +424,7 @@ def _align(t, labels, order):
     return S.reshape(t, tuple(shape))
 
 
-@defop("einsum", "linalg", "same (all operands must share a dtype)", differentiable=True,
+@defop("einsum", "linalg", "same", dtypes=NUMERIC, differentiable=True,
        method=False)
 def einsum(equation, *operands):
     """Sums of products by Einstein notation (``"ij,jk->ik"``), with ellipses, repeated
@@ -530,7 +542,7 @@ def _cast_to(x, dtype):
     return x if dtype is None or dtype is x._dtype else x.to(dtype)
 
 
-@defop("linalg_vector_norm", "linalg", "floating point (complex gives its real dtype)",
+@defop("linalg_vector_norm", "linalg", "real", dtypes=FLOATING + COMPLEX,
        kernel="linalg_vector_norm(a, ord, dims, keepdim) -> real array",
        decomposition=_vector_norm_kernel, grad_fn="LinalgVectorNormBackward0",
        backward=_vector_norm_backward, function=False, method=False)
@@ -564,7 +576,7 @@ def _matrix_dims(A, dim, fn):
     return d0, d1
 
 
-@defop("linalg_matrix_norm", "linalg", "floating point (complex gives its real dtype)",
+@defop("linalg_matrix_norm", "linalg", "real", dtypes=FLOATING + COMPLEX,
        differentiable=True, function=False, method=False)
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """A matrix norm over the two dims `dim`: ``'fro'``, or the largest (1, inf) or smallest
@@ -587,7 +599,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     return (R.amax if ord > 0 else R.amin)(sums, kept, keepdim=keepdim)
 
 
-@defop("linalg_norm", "linalg", "floating point (complex gives its real dtype)",
+@defop("linalg_norm", "linalg", "real", dtypes=FLOATING + COMPLEX,
        differentiable=True, function=False, method=False)
 def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     """A vector norm (`dim` an int, or a 1-D input) or a matrix norm (`dim` a pair, or a 2-D
@@ -610,7 +622,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-@defop("norm", "linalg", "floating point (complex gives its real dtype)", differentiable=True)
+@defop("norm", "linalg", "real", dtypes=FLOATING + COMPLEX, differentiable=True,
+       numpy_names=False)
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """PyTorch's ``torch.norm``: the `p`-norm over `dim` (``'fro'`` is the 2-norm of all the
     elements of `dim`; ``'nuc'`` a matrix norm)."""
@@ -659,7 +672,7 @@ def _inv_backward(node, g):
     return (E.neg(matmul(matmul(_mT(out), g), _mT(out))),)
 
 
-@defop("linalg_inv", "linalg", "floating point",
+@defop("linalg_inv", "linalg", "same", dtypes=LAPACK,
        kernel="linalg_inv(a) -> (inverse, int info)  (info per matrix: 0, or the 1-based index "
               "of the first zero pivot of its LU factorisation)",
        grad_fn="LinalgInvExBackward0", backward=_inv_backward, function="inverse",
@@ -697,7 +710,7 @@ def _solve_backward(node, g):
     return ga, (S.reshape(gb, b_shape) if vector else gb)
 
 
-@defop("linalg_solve", "linalg", "same (A and B must share a floating dtype)",
+@defop("linalg_solve", "linalg", "same", dtypes=LAPACK,
        kernel="linalg_solve(a, b) -> (x, int info)  (a @ x = b; b is (..., n, k); batch dims "
               "broadcast; info as linalg_inv)",
        grad_fn="LinalgSolveExBackward0", backward=_solve_backward, function=False,
@@ -740,7 +753,7 @@ def _det_backward(node, g):
     return (E.mul(scale, _mT(inv(A))),)
 
 
-@defop("linalg_det", "linalg", "floating point", kernel="linalg_det(a) -> array",
+@defop("linalg_det", "linalg", "same", dtypes=LAPACK, kernel="linalg_det(a) -> array",
        grad_fn="LinalgDetBackward0", backward=_det_backward, function="det", method="det")
 def det(A):
     """The determinant of a square matrix (or of each in a batch)."""

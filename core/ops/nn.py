@@ -1,4 +1,5 @@
-"""nn ops: activations, softmax, normalisation, dropout, embedding, losses and attention.
+"""nn ops: linear, activations, softmax, normalisation, dropout, embedding and attention
+(the losses are in ``loss``).
 
 Activations, softmax and log_softmax are registry ops with their own node (PyTorch's grad_fn
 name) and a decomposition over other kernels that a backend may replace. Normalisation,
@@ -9,7 +10,6 @@ cross_entropy), and a gradient that stays finite at probabilities 0 and 1.
 """
 
 import math
-import warnings
 
 from . import conversion as V
 from . import creation as C
@@ -19,16 +19,12 @@ from . import linalg as L
 from . import random as RND
 from . import reduction as R
 from . import shape as S
+from .._compile import is_compiling
 from ._common import _dt, _wrap, _wrap_dim, check_tensor, grad_mode, needs_grad, record
-from .registry import defop
+from .registry import COMPLEX, FLOATING, REAL, defop
 
-__all__ = ["linear", "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "softmax", "log_softmax",
-           "layer_norm", "group_norm", "batch_norm", "dropout", "embedding", "one_hot",
-           "nll_loss", "cross_entropy", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "kl_div", "smooth_l1_loss", "huber_loss",
-           "scaled_dot_product_attention"]
 
-_NN = dict(function=False, method=False)  # reached as ember.nn.functional.<name>
+_NN = dict(method=False, namespaces=("nn.functional",))  # ember.nn.functional.<name>
 
 
 # -- linear ----------------------------------------------------------------------------------------
@@ -49,7 +45,7 @@ def _linear_backward(node, g):
     return gx, gw, gb
 
 
-@defop("linear", "nn", "same (input, weight and bias share a dtype)",
+@defop("linear", "nn", "same", dtypes=FLOATING,
        grad_fn=("AddmmBackward0", "MmBackward0"), backward=_linear_backward, **_NN)
 def linear(input, weight, bias=None):
     """input @ weight.T + bias, for input of shape (*, in_features) and weight (out, in)."""
@@ -140,7 +136,7 @@ def _leaky_relu_backward(node, g):
     return (E.where(E.gt(x, 0), g, E.mul(g, node.ctx[0])),)
 
 
-@defop("leaky_relu", "nn", "floating input only", kernel="leaky_relu(a, negative_slope) -> array",
+@defop("leaky_relu", "nn", "same", dtypes=FLOATING, kernel="leaky_relu(a, negative_slope) -> array",
        decomposition=lambda k, a, slope: k["where"](k["gt"](a, 0), a, k["mul"](a, slope)),
        grad_fn="LeakyReluBackward0", backward=_leaky_relu_backward, **_NN)
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -156,7 +152,7 @@ def _elu_backward(node, g):
     return (E.where(pos, g, E.mul(g, E.mul(E.exp(E.where(pos, 0.0, x)), alpha))),)
 
 
-@defop("elu", "nn", "floating input only", kernel="elu(a, alpha) -> array",
+@defop("elu", "nn", "same", dtypes=FLOATING, kernel="elu(a, alpha) -> array",
        decomposition=lambda k, a, alpha: k["where"](
            k["gt"](a, 0), a, k["mul"](k["expm1"](k["minimum"](a, 0)), alpha)),
        grad_fn="EluBackward0", backward=_elu_backward, **_NN)
@@ -164,6 +160,48 @@ def elu(input, alpha=1.0, inplace=False):
     """x where x > 0, else alpha * (exp(x) - 1)."""
     _floating(input, "elu", "elu_cpu")
     return _inplace(lambda x: _activation(elu.op, x, alpha), input, inplace)
+
+
+def _celu_backward(node, g):
+    (x,) = node.saved_tensors
+    alpha = node.ctx[0]
+    pos = E.gt(x, 0)
+    return (E.where(pos, g, E.mul(g, E.exp(E.div(E.where(pos, 0.0, x), alpha)))),)
+
+
+@defop("celu", "nn", "same", dtypes=FLOATING, cpu_kernel="elu_cpu",
+       kernel="celu(a, alpha) -> array",
+       decomposition=lambda k, a, alpha: k["where"](
+           k["gt"](a, 0), a, k["mul"](k["expm1"](k["div"](k["minimum"](a, 0), alpha)), alpha)),
+       grad_fn="CeluBackward0", backward=_celu_backward, method=False,
+       namespaces=("ember", "nn.functional"))
+def celu(input, alpha=1.0, inplace=False):
+    """x where x > 0, else alpha * (exp(x / alpha) - 1): elu, continuously differentiable."""
+    _floating(input, "celu", "elu_cpu")
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return _inplace(lambda x: _activation(celu.op, x, alpha), input, inplace)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu_backward(node, g):
+    (x,) = node.saved_tensors
+    pos = E.gt(x, 0)
+    return (E.mul(E.where(pos, g, E.mul(g, E.mul(E.exp(E.where(pos, 0.0, x)), _SELU_ALPHA))),
+                  _SELU_SCALE),)
+
+
+@defop("selu", "nn", "same", dtypes=FLOATING, cpu_kernel="elu_cpu", kernel="selu(a) -> array",
+       decomposition=lambda k, a: k["mul"](k["elu"](a, _SELU_ALPHA), _SELU_SCALE),
+       grad_fn="EluBackward0", backward=_selu_backward, method=False,
+       namespaces=("ember", "nn.functional"))
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with PyTorch's fixed alpha and scale (self-normalising)."""
+    _floating(input, "selu", "elu_cpu")
+    return _inplace(lambda x: _activation(selu.op, x), input, inplace)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -193,7 +231,7 @@ def _gelu_backward(node, g):
     return (E.mul(g, E.add(cdf, E.mul(x, pdf))),)
 
 
-@defop("gelu", "nn", "floating input only",
+@defop("gelu", "nn", "same", dtypes=FLOATING,
        kernel="gelu(a, approximate) -> array  (approximate: 'none' or 'tanh')",
        decomposition=_gelu_kernel, grad_fn="GeluBackward0", backward=_gelu_backward, **_NN)
 def gelu(input, approximate="none"):
@@ -210,7 +248,7 @@ def _silu_backward(node, g):
     return (E.mul(g, E.mul(s, E.add(E.mul(x, E.sub(1, s)), 1))),)
 
 
-@defop("silu", "nn", "floating input only", kernel="silu(a) -> array",
+@defop("silu", "nn", "same", dtypes=FLOATING, kernel="silu(a) -> array",
        decomposition=lambda k, a: k["mul"](a, k["sigmoid"](a)),
        grad_fn="SiluBackward0", backward=_silu_backward, **_NN)
 def silu(input, inplace=False):
@@ -233,7 +271,7 @@ def _softplus_kernel(k, a, beta, threshold):
     return k["where"](k["gt"](z, threshold), a, soft)
 
 
-@defop("softplus", "nn", "floating input only",
+@defop("softplus", "nn", "same", dtypes=FLOATING,
        kernel="softplus(a, beta, threshold) -> array  (log1p(exp(beta*a))/beta; a where "
               "beta*a > threshold)", decomposition=_softplus_kernel,
        grad_fn="SoftplusBackward0", backward=_softplus_backward, **_NN)
@@ -249,7 +287,7 @@ def _hardtanh_backward(node, g):
     return (E.where(E.le(x, lo), 0.0, E.where(E.ge(x, hi), 0.0, g)),)
 
 
-@defop("hardtanh", "nn", "same (no bool)", kernel="hardtanh(a, min_val, max_val) -> array",
+@defop("hardtanh", "nn", "same", dtypes=REAL, kernel="hardtanh(a, min_val, max_val) -> array",
        decomposition=lambda k, a, lo, hi: k["astype"](k["maximum"](k["minimum"](a, hi), lo),
                                                       a.dtype),
        grad_fn="HardtanhBackward0", backward=_hardtanh_backward, **_NN)
@@ -260,6 +298,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError("min_val cannot be greater than max_val")
     if input._dtype is _dt.bool:
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._dtype is _dt.uint8 and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     if input._dtype.is_complex:
         raise NotImplementedError(f"\"hardtanh\" not implemented for "
                                   f"'{E._dtype_title(input._dtype)}'")
@@ -309,8 +349,9 @@ def _softmax_backward(node, g):
     return (E.mul(y, E.sub(g, R.sum(E.mul(g, y), node.ctx, keepdim=True))),)
 
 
-@defop("softmax", "nn", "floating input (or dtype=)", kernel="softmax(a, dim) -> array",
-       decomposition=_softmax_kernel, grad_fn="SoftmaxBackward0", backward=_softmax_backward)
+@defop("softmax", "nn", "same", namespaces=("ember", "nn.functional"), dtypes=FLOATING,
+       kernel="softmax(a, dim) -> array", decomposition=_softmax_kernel,
+       grad_fn="SoftmaxBackward0", backward=_softmax_backward)
 def softmax(input, dim, dtype=None):
     """exp(x) / sum(exp(x)) along `dim`, shifted by the maximum so nothing overflows; `dtype`
     casts the input first."""
@@ -322,9 +363,9 @@ def _log_softmax_backward(node, g):
     return (E.sub(g, E.mul(E.exp(y), R.sum(g, node.ctx, keepdim=True))),)
 
 
-@defop("log_softmax", "nn", "floating input (or dtype=)", kernel="log_softmax(a, dim) -> array",
-       decomposition=_log_softmax_kernel, grad_fn="LogSoftmaxBackward0",
-       backward=_log_softmax_backward)
+@defop("log_softmax", "nn", "same", namespaces=("ember", "nn.functional"), dtypes=FLOATING,
+       kernel="log_softmax(a, dim) -> array", decomposition=_log_softmax_kernel,
+       grad_fn="LogSoftmaxBackward0", backward=_log_softmax_backward)
 def log_softmax(input, dim, dtype=None):
     """x - logsumexp(x) along `dim`, computed stably; `dtype` casts the input first."""
     return _softmax_like(log_softmax.op, input, dim, dtype, "log_softmax")
@@ -355,7 +396,7 @@ def _affine(x, weight, bias, shape):
     return x
 
 
-@defop("layer_norm", "nn", "floating input only", differentiable=True, **_NN)
+@defop("layer_norm", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` dims, then scale and shift."""
     check_tensor(input, "input", "layer_norm")
@@ -380,7 +421,7 @@ def _channel_shape(input):
     return tuple(s if i == 1 else 1 for i, s in enumerate(input.shape))
 
 
-@defop("group_norm", "nn", "floating input only", differentiable=True, **_NN)
+@defop("group_norm", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each group of ``C // num_groups`` channels of each sample, then scale and
     shift per channel."""
@@ -394,7 +435,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return _affine(S.reshape(out, shape), weight, bias, _channel_shape(input))
 
 
-@defop("batch_norm", "nn", "floating input only", differentiable=True, **_NN)
+@defop("batch_norm", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) over the batch and spatial dims: with the batch's
@@ -425,8 +466,24 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out if out._dtype is input._dtype else V.astype(out, input._dtype)
 
 
+def _normalize_dtype_error(d):
+    return RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                        f"input. Got {E._dtype_title(d)}")
+
+
+@defop("normalize", "nn", "same", dtypes=FLOATING + COMPLEX, dtype_error=_normalize_dtype_error,
+       differentiable=True, **_NN)
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """input / max(||input||_p, eps) along `dim`: each slice scaled to unit p-norm."""
+    check_tensor(input, "input", "normalize")
+    if out is not None:
+        raise TypeError("normalize(): out= is not supported by ember; assign the result instead")
+    norm = E.clamp(L.vector_norm(input, p, dim, True), min=eps)
+    return E.div(input, norm)
+
+
 # -- dropout and embedding -------------------------------------------------------------------------
-@defop("dropout", "nn", "same", differentiable=True, **_NN)
+@defop("dropout", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability `p` (drawn from ember's generator, so manual_seed
     reproduces it) and scale the rest by 1 / (1 - p); the input itself when not training."""
@@ -456,7 +513,8 @@ def _renorm_rows(weight, input, max_norm, norm_type):
         I.setitem(weight, idx, E.mul(rows, scale))
 
 
-@defop("embedding", "nn", "the weight's", differentiable=True, **_NN)
+@defop("embedding", "nn", "same", dtypes=FLOATING, dtype_args=("weight",), differentiable=True,
+       **_NN)
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """The rows of `weight` at the indices in `input`; the row at `padding_idx` gets no
@@ -475,7 +533,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse gradients are not "
                                   "supported yet")
-    if input.numel() and (R.amin(input).item() < 0 or R.amax(input).item() >= num):
+    if input.numel() and not is_compiling() and (R.amin(input).item() < 0
+                                                 or R.amax(input).item() >= num):
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, input, max_norm, norm_type)
@@ -486,13 +545,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     return out
 
 
-@defop("one_hot", "nn", "int64", differentiable=False, **_NN)
+@defop("one_hot", "nn", "int64", dtypes=(_dt.int64,), differentiable=False,
+       dtype_error=lambda d: RuntimeError(
+           "one_hot is only applicable to index tensor of type LongTensor."), **_NN)
 def one_hot(tensor, num_classes=-1):
     """An int64 tensor with a trailing dim of `num_classes`: 1 at each index, else 0."""
     check_tensor(tensor, "tensor", "one_hot")
     if tensor._dtype is not _dt.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if tensor.numel():
+    if tensor.numel() and not (is_compiling() and num_classes != -1):
         if R.amin(tensor).item() < 0:
             raise RuntimeError("Class values must be non-negative.")
         top = R.amax(tensor).item()
@@ -506,306 +567,6 @@ def one_hot(tensor, num_classes=-1):
     return V.astype(E.eq(S.unsqueeze(tensor, -1), classes), _dt.int64)
 
 
-# -- losses ----------------------------------------------------------------------------------------
-def legacy_reduction(size_average, reduce, reduction):
-    """The reduction, from PyTorch's deprecated size_average/reduce arguments when given."""
-    if size_average is None and reduce is None:
-        if reduction not in ("mean", "sum", "none"):
-            raise ValueError(f"{reduction} is not a valid value for reduction")
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    reduction = ("mean" if size_average else "sum") if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{reduction}' instead.", stacklevel=3)
-    return reduction
-
-
-def reduce_loss(loss, reduction):
-    """Mean, sum or none of elementwise `loss`."""
-    if reduction == "mean":
-        return R.mean(loss)
-    if reduction == "sum":
-        return R.sum(loss)
-    return loss
-
-
-def weighted_loss(loss, weight, input, reduction, by_weight):
-    """Elementwise `loss` times `weight` (of the input's size, as PyTorch requires), reduced;
-    with `by_weight`, 'mean' divides by the sum of the weights instead of their count."""
-    if weight is None:
-        return reduce_loss(loss, reduction)
-    if tuple(weight.shape) != tuple(input.shape):
-        raise ValueError("Weights and input must have the same size.")
-    loss = E.mul(loss, weight)
-    if reduction == "mean" and by_weight:
-        return E.div(R.sum(loss), R.sum(weight))
-    return reduce_loss(loss, reduction)
-
-
-def _class_layout(input, target, fn):
-    """Check class-index targets against `input` (C), (N, C) or (N, C, d1, ...); returns the
-    class dim."""
-    check_tensor(input, "input", fn)
-    check_tensor(target, "target", fn)
-    if input.dim() < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
-    if target._dtype not in (_dt.int64, _dt.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
-                           f"{E._dtype_title(target._dtype)}")
-    cdim = 0 if input.dim() == 1 else 1
-    if input.dim() > 1 and target.dim() >= 1 and input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({target.shape[0]}).")
-    want = tuple(s for i, s in enumerate(input.shape) if i != cdim)
-    if tuple(target.shape) != want:
-        raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
-    return cdim
-
-
-def _class_weight(weight, input, cdim):
-    """`weight` (C,) viewed to broadcast along the class dim, or None."""
-    if weight is None:
-        return None
-    n = input.shape[cdim]
-    if tuple(weight.shape) != (n,):
-        raise RuntimeError(f"weight tensor should be defined either for all {n} classes or no "
-                           f"classes but got weight tensor of shape: {list(weight.shape)}")
-    return S.reshape(weight, tuple(n if i == cdim else 1 for i in range(input.dim())))
-
-
-def _check_targets(target, valid, n):
-    """PyTorch's IndexError for a target (other than ignore_index) outside [0, n); the common
-    case, every target in range, costs two reductions."""
-    if not target.numel() or (R.amin(target).item() >= 0 and R.amax(target).item() < n):
-        return
-    bad = E.where(valid, E.where(E.lt(target, 0), True, E.ge(target, n)), False)
-    if R.amax(bad).item():
-        raise IndexError(f"Target {I.getitem(target, bad).tolist()[0]} is out of bounds.")
-
-
-def _target_mask(input, target, cdim, ignore_index):
-    """The bool mask, shaped like `input`, of each sample's target class (none where ignored);
-    and the mask of targets that are not ignored."""
-    n = input.shape[cdim]
-    if target._dtype is not _dt.int64:  # uint8 cannot be compared with ignore_index=-100
-        target = V.astype(target, _dt.int64)
-    valid = E.ne(target, ignore_index)
-    _check_targets(target, valid, n)
-    classes = S.reshape(C.arange(n, _backend=input._backend),
-                        tuple(n if i == cdim else 1 for i in range(input.dim())))
-    hit = E.eq(S.unsqueeze(target, cdim), classes)
-    return E.where(S.unsqueeze(valid, cdim), hit, False), valid
-
-
-def _nll_backward(node, g):
-    mask, w, total, reduction, cdim = node.ctx
-    if reduction == "none":
-        g = S.unsqueeze(g, cdim)
-    elif reduction == "mean":
-        g = E.div(g, total)
-    coef = E.neg(g) if w is None else E.mul(E.neg(g), w)
-    return (E.where(mask, coef, 0.0), None)
-
-
-@defop("nll_loss", "nn", "the input's", grad_fn="NllLossBackward0", backward=_nll_backward, **_NN)
-def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-             reduction="mean"):
-    """The negative log-likelihood of each sample's target class, from log-probabilities
-    `input`; mean weighted by the targets' class weights, ignoring `ignore_index`."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    cdim = _class_layout(input, target, "nll_loss")
-    w = _class_weight(weight, input, cdim)
-    with _no_grad():
-        mask, valid = _target_mask(input, target, cdim, ignore_index)
-        picked = R.sum(E.where(mask, input, 0.0), cdim)
-        per = (R.sum(E.where(mask, w, 0.0), cdim) if w is not None
-               else V.astype(valid, input._dtype))
-        loss = E.neg(picked if w is None else E.mul(picked, per))
-        total = None
-        if reduction == "mean":
-            total = R.sum(per)
-            out = E.div(R.sum(loss), total)
-        else:
-            out = R.sum(loss) if reduction == "sum" else loss
-    if needs_grad(input):
-        record(nll_loss.op.node, out, (input, None), (),
-               (mask, None if w is None else w.detach(), total, reduction, cdim))
-    return out
-
-
-@defop("cross_entropy", "nn", "the input's", differentiable=True, **_NN)
-def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                  reduction="mean", label_smoothing=0.0):
-    """log_softmax over the class dim, then nll_loss (class-index targets) or the cross
-    entropy with class probabilities (a floating target shaped like the input)."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    check_tensor(input, "input", "cross_entropy")
-    check_tensor(target, "target", "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    cdim = 0 if input.dim() == 1 else 1
-    logp = log_softmax(input, cdim)
-    n = input.shape[cdim] if input.dim() else 1
-    if target._dtype.is_floating_point:
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        w = _class_weight(weight, input, cdim)
-        if label_smoothing > 0:
-            target = E.add(E.mul(target, 1 - label_smoothing), label_smoothing / n)
-        prod = E.mul(logp, target)
-        loss = E.neg(R.sum(prod if w is None else E.mul(prod, w), cdim))
-        return reduce_loss(loss, reduction)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing == 0:
-        return nll
-    w = _class_weight(weight, input, cdim)
-    with _no_grad():
-        mask, valid = _target_mask(input, target, cdim, ignore_index)
-    smooth = E.neg(R.sum(logp if w is None else E.mul(logp, w), cdim))
-    smooth = E.where(valid, smooth, 0.0)
-    if reduction == "sum":
-        smooth = R.sum(smooth)
-    elif reduction == "mean":
-        per = V.astype(valid, input._dtype) if w is None else E.where(mask, w.detach(), 0.0)
-        smooth = E.div(R.sum(smooth), R.sum(per))
-    return E.add(E.mul(nll, 1 - label_smoothing), E.mul(smooth, label_smoothing / n))
-
-
-def _same_size(input, target, fn):
-    check_tensor(input, "input", fn)
-    check_tensor(target, "target", fn)
-
-
-def _broadcast_grad(g, reduction, like):
-    """The gradient of a reduced loss, spread back over the elementwise loss's shape."""
-    if reduction == "none":
-        return g
-    if reduction == "mean":
-        g = E.div(g, like.numel())
-    return S.expand(g, tuple(like.shape))
-
-
-def _clamped_log(x):
-    """log(x), at least -100 (PyTorch's binary_cross_entropy bound)."""
-    lg = E.log(x)
-    return E.where(E.lt(lg, -100.0), -100.0, lg)
-
-
-def _bce_backward(node, g):
-    x, t = node.saved_tensors[:2]
-    w = node.saved_tensors[2] if len(node.saved_tensors) == 3 else None
-    (reduction,) = node.ctx
-    g = _broadcast_grad(g, reduction, x)
-    if w is not None:
-        g = E.mul(g, w)
-    nx, nt = node.needs_input_grad[:2]
-    gx = gt = None
-    if nx:
-        denom = E.mul(E.sub(1, x), x)
-        gx = E.div(E.mul(g, E.sub(x, t)), E.where(E.lt(denom, 1e-12), 1e-12, denom))
-    if nt:
-        gt = E.mul(g, E.sub(_clamped_log(E.sub(1, x)), _clamped_log(x)))
-    return (gx, gt, None)
-
-
-@defop("binary_cross_entropy", "nn", "the input's", grad_fn="BinaryCrossEntropyBackward0",
-       backward=_bce_backward, **_NN)
-def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
-                         reduction="mean"):
-    """-(t log x + (1 - t) log(1 - x)) for probabilities x, each log at least -100."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    _same_size(input, target, "binary_cross_entropy")
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
-                         f"size ({input.shape}) is deprecated. Please ensure they have the same "
-                         f"size.")
-    with _no_grad():
-        if input.numel() and (R.amin(input).item() < 0 or R.amax(input).item() > 1):
-            raise RuntimeError("all elements of input should be between 0 and 1")
-        loss = E.neg(E.add(E.mul(target, _clamped_log(input)),
-                           E.mul(E.sub(1, target), _clamped_log(E.sub(1, input)))))
-        if weight is not None:
-            loss = E.mul(loss, weight)
-        out = reduce_loss(loss, reduction)
-    if needs_grad(input, target):
-        saved = (input, target) + (() if weight is None else (S.expand(weight.detach(),
-                                                                       tuple(input.shape)),))
-        record(binary_cross_entropy.op.node, out, (input, target, None), saved, (reduction,))
-    return out
-
-
-@defop("binary_cross_entropy_with_logits", "nn", "the input's", differentiable=True, **_NN)
-def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
-                                     reduction="mean", pos_weight=None):
-    """Binary cross entropy of sigmoid(input), computed from the logits without overflow:
-    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x)."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    _same_size(input, target, "binary_cross_entropy_with_logits")
-    if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})")
-    sp = softplus(E.neg(input))
-    if pos_weight is not None:
-        sp = E.mul(sp, E.add(E.mul(E.sub(pos_weight, 1), target), 1))
-    loss = E.add(E.mul(E.sub(1, target), input), sp)
-    if weight is not None:
-        loss = E.mul(loss, weight)
-    return reduce_loss(loss, reduction)
-
-
-@defop("kl_div", "nn", "promoted", differentiable=True, **_NN)
-def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
-    """target * (log(target) - input), with `input` log-probabilities (and `target` too when
-    `log_target`); 'batchmean' divides the sum by the batch size."""
-    _same_size(input, target, "kl_div")
-    if reduction == "batchmean":
-        if size_average is not None or reduce is not None:
-            reduction = legacy_reduction(size_average, reduce, "mean")
-    else:
-        reduction = legacy_reduction(size_average, reduce, reduction)
-    if reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with "
-                      "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", stacklevel=2)
-    if log_target:
-        loss = E.mul(E.exp(target), E.sub(target, input))
-    else:  # xlogy(t, t) - t * input, 0 where t == 0
-        pos = E.gt(target, 0)
-        safe = E.where(pos, target, 1.0)
-        loss = E.sub(E.where(pos, E.mul(target, E.log(safe)), 0.0), E.mul(target, input))
-    if reduction == "batchmean":
-        return E.div(R.sum(loss), input.shape[0] if input.dim() else 1)
-    return reduce_loss(loss, reduction)
-
-
-@defop("smooth_l1_loss", "nn", "promoted", differentiable=True, **_NN)
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """0.5 d^2 / beta where d = |input - target| < beta, else d - 0.5 beta."""
-    reduction = legacy_reduction(size_average, reduce, reduction)
-    _same_size(input, target, "smooth_l1_loss")
-    if beta < 0:
-        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = E.abs(E.sub(input, target))
-    if beta == 0:
-        return reduce_loss(d, reduction)
-    loss = E.where(E.lt(d, beta), E.mul(E.mul(d, d), 0.5 / beta), E.sub(d, 0.5 * beta))
-    return reduce_loss(loss, reduction)
-
-
-@defop("huber_loss", "nn", "promoted", differentiable=True, **_NN)
-def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """0.5 d^2 where d = |input - target| < delta, else delta (d - 0.5 delta)."""
-    _same_size(input, target, "huber_loss")
-    reduction = legacy_reduction(None, None, reduction)
-    if delta <= 0:
-        raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    d = E.abs(E.sub(input, target))
-    loss = E.where(E.lt(d, delta), E.mul(E.mul(d, d), 0.5), E.mul(E.sub(d, 0.5 * delta), delta))
-    return weighted_loss(loss, weight, input, reduction, by_weight=False)
-
-
 # -- attention -------------------------------------------------------------------------------------
 def _repeat_heads(t, r):
     """(..., H, S, E) -> (..., H * r, S, E), each head repeated r times in a row."""
@@ -816,7 +577,7 @@ def _repeat_heads(t, r):
     return S.reshape(wide, shape[:-3] + (shape[-3] * r,) + shape[-2:])
 
 
-@defop("scaled_dot_product_attention", "nn", "the inputs'", differentiable=True, **_NN)
+@defop("scaled_dot_product_attention", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
     """softmax(query @ key^T * scale + mask) @ value; a bool mask keeps the True positions,

@@ -8,7 +8,7 @@ seed makes runs reproducible on each backend; the numbers differ between backend
 import os
 
 from ._common import _dt, _wrap, as_shape, check_tensor, default_backend_for, grad_mode, record
-from .registry import defop
+from .registry import COMPLEX, FLOATING, REAL, defop
 
 _DEFAULT_SEED = 67280421310721
 
@@ -60,7 +60,7 @@ def initial_seed():
     return default_generator.initial_seed()
 
 
-@defop("generator", "random", "none",
+@defop("generator", "random", "custom", dtypes=(),
        kernel="generator(seed) -> state  (an object the other random kernels advance)",
        function=False, method=False)
 def _generator_state(be, seed):
@@ -89,24 +89,26 @@ def _float_dtype(dtype, fn):
     return dtype
 
 
-@defop("rand", "random", "the default float", kernel="rand(state, shape, dtype) -> uniform array in [0, 1)",
-       method=False)
+@defop("rand", "random", "requested", dtypes=FLOATING + COMPLEX,
+       kernel="rand(state, shape, dtype) -> uniform array in [0, 1)", method=False)
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, _backend=None):
     """Uniform random numbers in [0, 1)."""
     return _draw("rand", (), size, generator, _float_dtype(dtype, "rand"), device, requires_grad,
                  _backend, "rand")
 
 
-@defop("randn", "random", "the default float", kernel="randn(state, shape, dtype) -> standard normal array",
-       method=False)
+@defop("randn", "random", "requested", dtypes=FLOATING + COMPLEX,
+       kernel="randn(state, shape, dtype) -> standard normal array", method=False)
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, _backend=None):
     """Standard normal random numbers."""
     return _draw("randn", (), size, generator, _float_dtype(dtype, "randn"), device, requires_grad,
                  _backend, "randn")
 
 
-@defop("randint", "random", "int64", kernel="randint(state, low, high, shape, dtype) -> array",
-       method=False)
+@defop("randint", "random", "requested", dtypes=REAL, dtype_args=("dtype",),
+       dtype_error=lambda d: RuntimeError(
+           "check_random_bounds handles only integral, floating-point and boolean types"),
+       kernel="randint(state, low, high, shape, dtype) -> array", method=False)
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False, _backend=None):
     """Random integers in [low, high)."""
@@ -144,8 +146,10 @@ def randint_like(input, low=0, high=None, *, dtype=None, generator=None, device=
                    generator=generator, requires_grad=requires_grad, _backend=input._backend)
 
 
-@defop("randperm", "random", "int64", kernel="randperm(state, n, dtype) -> a random permutation "
-                                             "of 0..n-1", method=False)
+@defop("randperm", "random", "requested", dtypes=(_dt.int16, _dt.int32, _dt.int64, _dt.float32,
+                                             _dt.float64),
+       dtype_args=("dtype",), cpu_kernel="randperm",
+       kernel="randperm(state, n, dtype) -> a random permutation of 0..n-1", method=False)
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, _backend=None):
     """The integers 0..n-1 in random order."""
     if not isinstance(n, int) or isinstance(n, bool):
@@ -166,7 +170,7 @@ def _bernoulli_kernel(k, state, p):
     return k["astype"](k["lt"](k["rand"](state, tuple(p.shape), p.dtype), p), p.dtype)
 
 
-@defop("bernoulli", "random", "the input's",
+@defop("bernoulli", "random", "same", dtypes=FLOATING,
        kernel="bernoulli(state, p) -> array of p's dtype: 1 where a uniform draw is below p",
        decomposition=_bernoulli_kernel, grad_fn="BernoulliBackward0",
        backward=lambda node, g: (g * 0,))
@@ -213,7 +217,7 @@ def _check_probs(input, num_samples, replacement):
                                "enough non-negative category to sample)")
 
 
-@defop("multinomial", "random", "int64",
+@defop("multinomial", "random", "int64", dtypes=FLOATING,
        kernel="multinomial(state, probs, num_samples, replacement) -> int64 array  (probs 2-d, "
               "rows non-negative with a positive sum; one row of category indices per row)")
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -229,7 +233,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     return _wrap(raw, be, _dt.int64)
 
 
-@defop("normal", "random", "mean's and std's (promoted), else the default float",
+@defop("normal", "random", "custom", dtypes=FLOATING,
        differentiable=True)
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):

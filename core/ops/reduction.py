@@ -9,9 +9,10 @@ import math
 from . import creation as C
 from . import elementwise as E
 from . import shape as S
-from ._common import (Tensor, _dt, _wrap, _wrap_dim, check_tensor, grad_mode, normalize_dims,
-                      record)
-from .registry import defop
+from .._compile import is_compiling
+from ._common import (Tensor, _dt, _wrap, _wrap_dim, check_result, check_tensor, grad_mode,
+                      normalize_dims, record)
+from .registry import BOOL, COMPLEX, FLOATING, INTEGRAL, REAL, defop
 
 _INT, _FLOAT = 1, 2
 
@@ -42,16 +43,19 @@ def _reduce(op, input, dim, keepdim, out_dtype, node_index, fn):
         native = be.dtype_native(out_dtype)
         if result.dtype != native:
             result = be.kernels["astype"](result, native)
+    want = tuple(1 if i in dims else s for i, s in enumerate(shape)) if keepdim else \
+        tuple(s for i, s in enumerate(shape) if i not in dims)
+    try:  # the kernel's result checked cheaply: same native dtype object, same shape
+        bad = result.dtype is not be.native[out_dtype] or result.shape != want
+    except AttributeError:
+        bad = True
+    if bad:
+        check_result(result, be, out_dtype, want, op.name)
     out = _wrap(result, be, out_dtype)
     if op.nodes and input._rg and grad_mode.enabled:
-        need = _SAVES.get(op.name, "")
-        saved = (input, out) if need == "io" else (input,) if need == "i" else ()
+        saved = tuple(input if name == "input" else out for name in op.saves)
         record(op.nodes[node_index], out, (input,), saved, (shape, dims, keepdim))
     return out
-
-
-# which tensors a reduction's derivative reads: i = the input, o = the output
-_SAVES = {"amax": "io", "amin": "io", "prod": "io"}
 
 
 def _sum_backward(node, g):
@@ -59,7 +63,7 @@ def _sum_backward(node, g):
     return (_expand_back(g, shape, dims, keepdim),)
 
 
-@defop("sum", "reduction", "integers and bool to int64, else the input's",
+@defop("sum", "reduction", "sum",
        kernel="sum(a, dims, keepdim) -> array  (dims: tuple of distinct dims in [0, ndim))",
        grad_fn=("SumBackward0", "SumBackward1"), backward=_sum_backward)
 def sum(input, dim=None, keepdim=False, *, dtype=None):
@@ -84,7 +88,7 @@ def _mean_kernel(k, a, dims, keepdim):
     return k["div"](k["sum"](a, dims, keepdim), n)
 
 
-@defop("mean", "reduction", "floating or complex input only",
+@defop("mean", "reduction", "same", dtypes=FLOATING + COMPLEX, dtype_args=(),  # dtype= counts
        kernel="mean(a, dims, keepdim) -> array", decomposition=_mean_kernel,
        grad_fn=("MeanBackward0", "MeanBackward1"), backward=_mean_backward)
 def mean(input, dim=None, keepdim=False, *, dtype=None):
@@ -121,16 +125,18 @@ def _check_nonempty(input, dim, fn, error=RuntimeError):
             raise IndexError(f"{fn}(): Expected reduction dim {d} to have non-zero size.")
 
 
-@defop("amax", "reduction", "same", kernel="amax(a, dims, keepdim) -> array",
-       grad_fn="AmaxBackward0", backward=_extreme_backward)
+@defop("amax", "reduction", "same", saves=("input", "result"), dtypes=BOOL + INTEGRAL + FLOATING,
+       kernel="amax(a, dims, keepdim) -> array", grad_fn="AmaxBackward0",
+       backward=_extreme_backward)
 def amax(input, dim=(), keepdim=False):
     """The maximum over `dim` (all dims when empty); ties share the gradient evenly."""
     _check_nonempty(input, None if dim in ((), None) else dim, "amax")
     return _reduce(amax.op, input, None if dim == () else dim, keepdim, input._dtype, 0, "amax")
 
 
-@defop("amin", "reduction", "same", kernel="amin(a, dims, keepdim) -> array",
-       grad_fn="AminBackward0", backward=_extreme_backward)
+@defop("amin", "reduction", "same", saves=("input", "result"), dtypes=BOOL + INTEGRAL + FLOATING,
+       kernel="amin(a, dims, keepdim) -> array", grad_fn="AminBackward0",
+       backward=_extreme_backward)
 def amin(input, dim=(), keepdim=False):
     """The minimum over `dim` (all dims when empty); ties share the gradient evenly."""
     _check_nonempty(input, None if dim in ((), None) else dim, "amin")
@@ -152,14 +158,21 @@ def _as_int64(be, raw):
     return be.kernels["astype"](raw, be.dtype_native(_dt.int64))
 
 
-@defop("argmax", "reduction", "int64",
+def _no_bool(fn):
+    """argmax's and argmin's own error for bool (other refused dtypes get the generated one)."""
+    return lambda d: RuntimeError(f"{fn}(): does not support bool input") if d is _dt.bool \
+        else None
+
+
+@defop("argmax", "reduction", "int64", dtypes=REAL, dtype_error=_no_bool("argmax"),
        kernel="argmax(a, dim, keepdim) -> int array  (dim None: index into the flattened array)")
 def argmax(input, dim=None, keepdim=False):
     """The index of the (first) maximum, over the flattened input or along `dim`."""
     return _arg(argmax.op, input, dim, keepdim, "argmax")
 
 
-@defop("argmin", "reduction", "int64", kernel="argmin(a, dim, keepdim) -> int array")
+@defop("argmin", "reduction", "int64", dtypes=REAL, dtype_error=_no_bool("argmin"),
+       kernel="argmin(a, dim, keepdim) -> int array")
 def argmin(input, dim=None, keepdim=False):
     """The index of the (first) minimum, over the flattened input or along `dim`."""
     return _arg(argmin.op, input, dim, keepdim, "argmin")
@@ -175,7 +188,7 @@ class _ReturnType(tuple):
     indices = property(lambda self: self[1])
 
     def __repr__(self):
-        return (f"ember.return_types.{self._name}(\nvalues={self[0]!r},\n"
+        return (f"{_dt._repr_prefix}.return_types.{self._name}(\nvalues={self[0]!r},\n"
                 f"indices={self[1]!r})")
 
 
@@ -208,7 +221,7 @@ def _extreme_along(name, reduce_op, arg_op, input, dim, keepdim):
     _check_nonempty(input, dim, name)
     with _no_grad():
         values = reduce_op(input, dim, keepdim)
-        indices = arg_op(input, dim, keepdim)
+        indices = _arg(arg_op.op, input, dim, keepdim, name)  # bool too: argmax refuses it
     node_op = max.op if name == "max" else min.op
     if input._rg and grad_mode.enabled:
         record(node_op.node, values, (input,), (indices,), (input._data.shape, dim, keepdim))
@@ -241,16 +254,16 @@ def _max_min(name, input, dim, keepdim, other):
                           argmax if name == "max" else argmin, input, dim, keepdim)
 
 
-@defop("max", "reduction", "same (indices int64)", grad_fn=("MaxBackward0", "MaxBackward1"),
-       backward=_max_min_backward)
+@defop("max", "reduction", "same", dtypes=BOOL + INTEGRAL + FLOATING,
+       grad_fn=("MaxBackward0", "MaxBackward1"), backward=_max_min_backward)
 def max(input, dim=None, keepdim=False, *, other=None):
     """The maximum: of all elements; or ``(values, indices)`` along `dim`; or with a tensor,
     the elementwise maximum."""
     return _max_min("max", input, dim, keepdim, other)
 
 
-@defop("min", "reduction", "same (indices int64)", grad_fn=("MinBackward0", "MinBackward1"),
-       backward=_max_min_backward)
+@defop("min", "reduction", "same", dtypes=BOOL + INTEGRAL + FLOATING,
+       grad_fn=("MinBackward0", "MinBackward1"), backward=_max_min_backward)
 def min(input, dim=None, keepdim=False, *, other=None):
     """The minimum: of all elements; or ``(values, indices)`` along `dim`; or with a tensor,
     the elementwise minimum."""
@@ -270,8 +283,8 @@ def _prod_backward(node, g):
     shape, dims, keepdim = node.ctx
     x, out = node.saved_tensors
     g = _expand_back(g, shape, dims, keepdim)
-    with _no_grad():
-        has_zero = builtins.bool(any(E.eq(x, 0)).item())
+    with _no_grad():  # traced by ember.compile, the values are unknown: the exact formula
+        has_zero = is_compiling() or builtins.bool(any(E.eq(x, 0)).item())
     if not has_zero:
         return (E.mul(g, E.div(_expand_back(out, shape, dims, keepdim), x)),)
     return (E.mul(g, _others_product(x, dims)) if dims else g,)
@@ -296,7 +309,7 @@ def _others_product(x, dims):
     return S.permute(S.reshape(others, moved.shape), inverse)
 
 
-@defop("prod", "reduction", "integers and bool to int64, else the input's",
+@defop("prod", "reduction", "sum", saves=("input", "result"),
        kernel="prod(a, dims, keepdim) -> array", grad_fn=("ProdBackward0", "ProdBackward1"),
        backward=_prod_backward)
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -341,7 +354,9 @@ def _var_args(fn, input, dim, unbiased, keepdim, correction):
         correction = 0 if unbiased is False else 1
     if input._dtype.category <= _INT:
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    dims = normalize_dims(dim, input.dim()) if input.dim() else ()
+    dims = normalize_dims(dim, input.dim())  # checked on a 0-d input too
+    if not input.dim():
+        dims = ()
     return dims, correction, keepdim
 
 
@@ -356,8 +371,9 @@ def _var_backward(node, g):
     grad = E.mul(_expand_back(g, shape, dims, keepdim), _deviation(x, dims))
     if node._op_name == "var":
         return (E.div(E.mul(grad, 2.0), dof),)
+    # d std = d var / (2 std), taken as 0 where std is 0 (all values equal), as PyTorch does
     out = _expand_back(node.saved_tensors[1], shape, dims, keepdim)
-    return (E.div(grad, E.mul(out, dof)),)
+    return (E.where(E.eq(out, 0), 0.0, E.div(grad, E.mul(out, dof))),)
 
 
 def _spread(op, input, dims, correction, keepdim):
@@ -371,7 +387,11 @@ def _spread(op, input, dims, correction, keepdim):
     return out
 
 
-@defop("var", "reduction", "floating point (complex gives its real dtype)",
+def _spread_error(d):
+    return RuntimeError("std and var only support floating point and complex dtypes")
+
+
+@defop("var", "reduction", "real", dtypes=FLOATING + COMPLEX, dtype_error=_spread_error,
        kernel="var(a, dims, correction, keepdim) -> array", decomposition=_var_kernel,
        grad_fn="VarBackward0", backward=_var_backward)
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -381,7 +401,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _spread(var.op, input, dims, correction, keepdim)
 
 
-@defop("std", "reduction", "floating point (complex gives its real dtype)",
+@defop("std", "reduction", "real", dtypes=FLOATING + COMPLEX, dtype_error=_spread_error,
        kernel="std(a, dims, correction, keepdim) -> array",
        decomposition=lambda k, a, dims, correction, keepdim: k["sqrt"](
            k["var"](a, dims, correction, keepdim)),
@@ -390,6 +410,27 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """The standard deviation: the square root of :func:`var`."""
     dims, correction, keepdim = _var_args("std", input, dim, unbiased, keepdim, correction)
     return _spread(std.op, input, dims, correction, keepdim)
+
+
+def _spread_mean(spread, fn, input, dim, unbiased, keepdim, correction):
+    """(spread over `dim`, mean over the same dims), as var_mean and std_mean return them."""
+    dims, correction, keepdim = _var_args(fn, input, dim, unbiased, keepdim, correction)
+    out = _spread(spread.op, input, dims, correction, keepdim)
+    return out, mean(input, dims if dims else None, keepdim)
+
+
+@defop("var_mean", "reduction", "custom", dtypes=FLOATING + COMPLEX, dtype_error=_spread_error,
+       differentiable=True, method=False)
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`, with var's arguments: both moments in one call."""
+    return _spread_mean(var, "var_mean", input, dim, unbiased, keepdim, correction)
+
+
+@defop("std_mean", "reduction", "custom", dtypes=FLOATING + COMPLEX, dtype_error=_spread_error,
+       differentiable=True, method=False)
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`, with std's arguments."""
+    return _spread_mean(std, "std_mean", input, dim, unbiased, keepdim, correction)
 
 
 # -- logsumexp -------------------------------------------------------------------------------------
@@ -414,7 +455,7 @@ def _logsumexp_backward(node, g):
     return (E.mul(g, E.exp(E.sub(x, _expand_back(out, shape, dims, keepdim)))),)
 
 
-@defop("logsumexp", "reduction", "floating point (integers give the default float)",
+@defop("logsumexp", "reduction", "float", dtypes=BOOL + INTEGRAL + FLOATING,
        kernel="logsumexp(a, dims, keepdim) -> array", decomposition=_logsumexp_kernel,
        grad_fn="LogsumexpBackward0", backward=_logsumexp_backward)
 def logsumexp(input, dim, keepdim=False):
@@ -424,7 +465,9 @@ def logsumexp(input, dim, keepdim=False):
     if input._dtype.is_complex:
         raise RuntimeError("logsumexp(): Expected floating point type for result tensor, but "
                            f"got: {E._dtype_title(input._dtype)}")
-    dims = normalize_dims(dim, input.dim()) if input.dim() else ()
+    dims = normalize_dims(dim, input.dim())  # checked on a 0-d input too
+    if not input.dim():
+        dims = ()
     be = input._backend
     raw = input._data if dtype is input._dtype else \
         be.kernels["astype"](input._data, be.dtype_native(dtype))
@@ -432,6 +475,23 @@ def logsumexp(input, dim, keepdim=False):
     if input._rg and grad_mode.enabled:
         record(logsumexp.op.node, out, (input,), (input, out), (input._data.shape, dims, keepdim))
     return out
+
+
+@defop("logcumsumexp", "reduction", "same", dtypes=FLOATING, cpu_kernel="logcumsumexp_out_cpu",
+       differentiable=True)
+def logcumsumexp(input, dim):
+    """log(cumsum(exp(input))) along `dim`, stable for any spread of values: entry i is the
+    logsumexp of entries 0..i (an n-by-n masked table along the dim, so O(n**2) memory)."""
+    check_tensor(input, "input", "logcumsumexp")
+    dim = _wrap_dim(dim, input.dim())
+    if not input.dim() or input.numel() == 0:
+        return E.mul(input, 1)
+    x = S.transpose(input, dim, -1)
+    n = x.shape[-1]
+    pos = C.arange(n, device=None, _backend=input._backend)
+    upto = E.le(S.unsqueeze(pos, 0), S.unsqueeze(pos, 1))  # [i, j]: j <= i
+    table = E.where(upto, S.unsqueeze(x, -2), -math.inf)  # [..., i, j] = x[j] where j <= i
+    return S.transpose(logsumexp(table, -1), dim, -1)
 
 
 # -- all, any, count_nonzero -----------------------------------------------------------------------
@@ -447,13 +507,13 @@ def _cast(t, dtype):
     return t._backend.kernels["astype"](t._data, t._backend.dtype_native(dtype))
 
 
-@defop("all", "reduction", "bool (uint8 for uint8)", kernel="all(a, dims, keepdim) -> bool array")
+@defop("all", "reduction", "logical", kernel="all(a, dims, keepdim) -> bool array")
 def all(input, dim=None, keepdim=False):
     """Whether every element over `dim` is nonzero."""
     return _truth(all.op, check_tensor(input, "input", "all"), dim, keepdim)
 
 
-@defop("any", "reduction", "bool (uint8 for uint8)", kernel="any(a, dims, keepdim) -> bool array")
+@defop("any", "reduction", "logical", kernel="any(a, dims, keepdim) -> bool array")
 def any(input, dim=None, keepdim=False):
     """Whether any element over `dim` is nonzero."""
     return _truth(any.op, check_tensor(input, "input", "any"), dim, keepdim)
@@ -464,7 +524,9 @@ def any(input, dim=None, keepdim=False):
 def count_nonzero(input, dim=None):
     """The number of nonzero elements over `dim` (an int, a tuple, or None for all)."""
     check_tensor(input, "input", "count_nonzero")
-    dims = normalize_dims(dim, input.dim()) if input.dim() else ()
+    dims = normalize_dims(dim, input.dim())  # checked on a 0-d input too
+    if not input.dim():
+        dims = ()
     be = input._backend
     return _wrap(_as_int64(be, be.kernels["count_nonzero"](input._data, dims)), be, _dt.int64)
 
@@ -494,7 +556,7 @@ def _cumsum_backward(node, g):
     return (_reverse_cumsum(g, dim) if ndim else g,)
 
 
-@defop("cumsum", "reduction", "integers and bool to int64, else the input's (or dtype=)",
+@defop("cumsum", "reduction", "sum",
        kernel="cumsum(a, dim) -> array", grad_fn="CumsumBackward0", backward=_cumsum_backward)
 def cumsum(input, dim, *, dtype=None):
     """The running sum along `dim`."""
@@ -508,8 +570,8 @@ def _cumprod_backward(node, g):
     x, out = node.saved_tensors
     if not ndim:
         return (g,)
-    with _no_grad():
-        has_zero = builtins.bool(any(E.eq(x, 0)).item())
+    with _no_grad():  # traced by ember.compile, the values are unknown: the exact formula
+        has_zero = is_compiling() or builtins.bool(any(E.eq(x, 0)).item())
     if not has_zero:
         return (E.div(_reverse_cumsum(E.mul(g, out), dim), x),)
     xl, gl = S.transpose(x, dim, -1), S.transpose(g, dim, -1)
@@ -525,7 +587,7 @@ def _cumprod_backward(node, g):
     return (S.transpose(E.mul(left, right), dim, -1),)
 
 
-@defop("cumprod", "reduction", "integers and bool to int64, else the input's (or dtype=)",
+@defop("cumprod", "reduction", "sum",
        kernel="cumprod(a, dim) -> array", grad_fn="CumprodBackward0", backward=_cumprod_backward)
 def cumprod(input, dim, *, dtype=None):
     """The running product along `dim`."""
@@ -577,7 +639,7 @@ def _pick(op, input, dim, kernel_args, fn, node=None):
     return getattr(return_types, op.name)((values, indices))
 
 
-@defop("sort", "reduction", "same (indices int64)",
+@defop("sort", "reduction", "same", dtypes=BOOL + INTEGRAL + FLOATING,
        kernel="sort(a, dim, descending) -> (values, int indices)  (stable: ties keep their "
               "order; NaN sorts as the largest)",
        grad_fn=("SortBackward0", "SortBackward1"), backward=_scatter_back)
@@ -589,7 +651,8 @@ def sort(input, dim=-1, descending=False, *, stable=None):
                  node)
 
 
-@defop("argsort", "reduction", "int64", kernel="argsort(a, dim, descending) -> int array",
+@defop("argsort", "reduction", "int64", dtypes=BOOL + INTEGRAL + FLOATING,
+       kernel="argsort(a, dim, descending) -> int array",
        decomposition=lambda k, a, dim, descending: k["sort"](a, dim, descending)[1])
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort `input` along `dim` (ties in their original order)."""
@@ -610,7 +673,7 @@ def _topk_kernel(kt, a, k, dim, largest):
     return kt["getitem"](values, first), kt["getitem"](indices, first)
 
 
-@defop("topk", "reduction", "same (indices int64)",
+@defop("topk", "reduction", "same", dtypes=REAL,
        kernel="topk(a, k, dim, largest) -> (values, int indices)  (sorted, NaN as the largest)",
        decomposition=_topk_kernel, grad_fn="TopkBackward0", backward=_scatter_back)
 def topk(input, k, dim=-1, largest=True, sorted=True):
@@ -626,7 +689,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     return _pick(topk.op, input, dim, lambda d: (k, d, builtins.bool(largest)), "topk")
 
 
-@defop("unique", "reduction", "same (inverse and counts int64)",
+@defop("unique", "reduction", "same", dtypes=BOOL + INTEGRAL + FLOATING, numpy_names=False,
        kernel="unique(a) -> (sorted distinct values, int inverse, int counts)  (a is 1-d; NaNs "
               "stay distinct)")
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):

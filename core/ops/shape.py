@@ -253,7 +253,7 @@ def _cat_backward(node, g):
     return tuple(grads)
 
 
-@defop("cat", "shape", "promote all", kernel="cat(arrays, dim) -> array", grad_fn="CatBackward0",
+@defop("cat", "shape", "promote", kernel="cat(arrays, dim) -> array", grad_fn="CatBackward0",
        backward=_cat_backward, method=False)
 def cat(tensors, dim=0):
     """Join tensors along an existing dim."""
@@ -294,7 +294,7 @@ def _stack_kernel(k, arrays, dim):
     return k["cat"]([k["reshape"](a, new) for a in arrays], dim)
 
 
-@defop("stack", "shape", "promote all", kernel="stack(arrays, dim) -> array",
+@defop("stack", "shape", "promote", kernel="stack(arrays, dim) -> array",
        decomposition=_stack_kernel, grad_fn="StackBackward0", backward=_stack_backward,
        method=False)
 def stack(tensors, dim=0):
@@ -408,7 +408,7 @@ def _split_kernel(k, a, bounds, dim):
     return [k["getitem"](a, (slice(None),) * dim + (slice(b, e),)) for b, e in bounds]
 
 
-@defop("split", "shape", "same",
+@defop("split", "shape", "same", numpy_names=False,
        kernel="split(a, bounds, dim) -> list of arrays  (bounds: (start, stop) pairs; views where "
               "possible)",
        decomposition=_split_kernel, grad_fn=("SplitBackward0", "SplitWithSizesBackward0"),
@@ -635,14 +635,14 @@ def _stack_inputs(tensors, fn):
     return [check_tensor(t, "tensors", fn) for t in tensors]
 
 
-@defop("hstack", "shape", "promote all", differentiable=True, method=False)
+@defop("hstack", "shape", "promote", differentiable=True, method=False)
 def hstack(tensors):
     """Tensors joined column-wise: along dim 0 for 1-d ones, else dim 1 (``cat``)."""
     ts = [_atleast(t, 1) for t in _stack_inputs(tensors, "hstack")]
     return cat(ts, 0 if ts[0].dim() == 1 else 1)
 
 
-@defop("vstack", "shape", "promote all", differentiable=True, method=False)
+@defop("vstack", "shape", "promote", differentiable=True, method=False)
 def vstack(tensors):
     """Tensors joined row-wise (1-d ones become rows) along dim 0 (``cat``)."""
     return cat([_atleast(t, 2) for t in _stack_inputs(tensors, "vstack")], 0)
@@ -670,3 +670,120 @@ def _triangle(name, node_name, keep):
 
 tril = _triangle("tril", "TrilBackward0", "lower")
 triu = _triangle("triu", "TriuBackward0", "upper")
+
+
+# -- diagonals and repeat_interleave (composites of other ops) -------------------------------------
+def _ops():
+    """The elementwise and creation modules (imported late: they build on this one)."""
+    from . import creation as C
+    from . import elementwise as E
+
+    return C, E
+
+
+def _embed(v, offset):
+    """(..., n) -> (..., N, N) with N = n + |offset|: v on diagonal `offset` of the last two
+    dims (``out[..., i, i + offset]``), zero elsewhere."""
+    C, E = _ops()
+    be, dt = v._backend, v._dtype
+    n, k = v.shape[-1], abs(offset)
+    if k:
+        pad = C.zeros(tuple(v.shape[:-1]) + (k,), dtype=dt, _backend=be)
+        v = cat([v, pad], -1)
+    pos = C.arange(n + k, _backend=be)
+    on = E.eq(E.sub(unsqueeze(pos, 0), unsqueeze(pos, 1)), offset)  # [i, j]: j - i == offset
+    values = unsqueeze(v, -1) if offset >= 0 else unsqueeze(v, -2)  # by row i, or by column j
+    return E.where(on, values, C.zeros((), dtype=dt, _backend=be))
+
+
+@defop("diag_embed", "shape", "same", differentiable=True)
+def diag_embed(input, offset=0, dim1=-2, dim2=-1):
+    """A new tensor whose (dim1, dim2) planes hold the last dim of `input` on diagonal `offset`
+    (a copy; zero elsewhere)."""
+    check_tensor(input, "input", "diag_embed")
+    n = input.dim() + 1
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if not input.dim():
+        input = reshape(input, (1,))
+    return movedim(_embed(input, int(offset)), (-2, -1), (d1, d2))
+
+
+@defop("diag", "shape", "same", differentiable=True)
+def diag(input, diagonal=0):
+    """A 1-D input as the diagonal `diagonal` of a square matrix, or the diagonal `diagonal` of
+    a 2-D input as a 1-D tensor (a copy either way)."""
+    check_tensor(input, "input", "diag")
+    if input.dim() == 1:
+        return _embed(input, int(diagonal))
+    if input.dim() != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
+    C, _ = _ops()
+    rows, cols = input.shape
+    k = int(diagonal)
+    start = k if k >= 0 else -k * cols  # the flat position of the diagonal's first element
+    length = max(0, min(rows, cols - k) if k >= 0 else min(rows + k, cols))
+    index = C.arange(start, start + length * (cols + 1), cols + 1, _backend=input._backend)
+    return I.index_select(reshape(input, (-1,)), 0, index)
+
+
+@defop("diagflat", "shape", "same", differentiable=True)
+def diagflat(input, offset=0):
+    """The flattened input as diagonal `offset` of a square matrix (a copy)."""
+    check_tensor(input, "input", "diagflat")
+    return _embed(reshape(input, (-1,)), int(offset))
+
+
+@defop("repeat_interleave", "shape", "same", differentiable=True)
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each element of `input` repeated `repeats` times along `dim` (the flattened input when
+    `dim` is None); `repeats` is an int or a tensor of one count per element. With one tensor
+    argument, the indices 0..n-1 repeated by its counts."""
+    check_tensor(input, "input", "repeat_interleave")
+    if repeats is None:  # repeat_interleave(repeats)
+        C, _ = _ops()
+        repeats, input = input, C.arange(input.numel(), _backend=input._backend)
+        dim = 0
+    if dim is None:
+        input, dim = reshape(input, (-1,)), 0
+    d = _wrap_dim(dim, input.dim())
+    size = input.shape[d] if input.dim() else 1
+    if isinstance(repeats, Tensor):
+        if repeats._dtype not in (_dt.int32, _dt.int64):
+            raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
+                                      f"'{_title(repeats._dtype)}'")
+        if repeats.dim() > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        counts = repeats.tolist()
+        counts = [counts] if not isinstance(counts, list) else counts
+        if len(counts) == 1:
+            counts = counts * size
+        elif len(counts) != size:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {len(counts)} and input.size({d}) = {size}")
+        if any(c < 0 for c in counts):
+            raise RuntimeError("repeats can not be negative")
+    else:
+        if isinstance(repeats, bool) or not isinstance(repeats, int):
+            raise TypeError(f"repeat_interleave(): argument 'repeats' must be Tensor or int, not "
+                            f"{type(repeats).__name__}")
+        if repeats < 0:
+            raise RuntimeError("Repeats must be non-negative")
+        counts = [repeats] * size
+    total = sum(counts)
+    if output_size is not None and output_size != total:
+        raise RuntimeError(f"allocated size does not match required size: output_size is "
+                           f"{output_size} but the repeats add up to {total}")
+    C, _ = _ops()
+    index = C.tensor([i for i, c in enumerate(counts) for _ in range(c)], dtype=_dt.int64,
+                     _backend=input._backend)
+    if not input.dim():
+        input = reshape(input, (1,))
+    return I.index_select(input, d, index)
+
+
+def _title(d):
+    from .registry import dtype_title
+
+    return dtype_title(d)

@@ -1,6 +1,6 @@
 """Loss modules: each holds its reduction (and class weights) and calls ``nn.functional``."""
 
-from ...ops.nn import legacy_reduction
+from ...ops.loss import legacy_reduction
 from .. import functional as F
 from .module import Module
 
