@@ -5,7 +5,12 @@ download), or comes from the real MNIST IDX files with ``--data-dir``. The progr
 as a PyTorch user writes one (``import ember as torch``): a Module, a DataLoader, Adam, a
 learning-rate schedule, a progress bar, a checkpoint and a plot of the training curves.
 
-    python examples/digits.py [--epochs 30] [--backend jax] [--data-dir ~/mnist] [--out-dir runs/digits]
+    python examples/digits.py [--epochs 30] [--backend jax] [--compile] [--data-dir ~/mnist] [--out-dir runs/digits]
+
+Data-parallel on two processes (ember.distributed: a DistributedSampler, DistributedDataParallel,
+the checkpoint and plot written by rank 0 only):
+
+    python -m ember.distributed.run --nproc-per-node=2 examples/digits.py --distributed
 """
 
 import argparse
@@ -106,32 +111,44 @@ def datasets(data_dir, generator):
 
 
 # -- training ------------------------------------------------------------------------------------
-def train_epoch(model, loader, optimizer, bar):
+def train_step(model, optimizer, images, labels):
+    """One step of PyTorch's loop; returns the loss and how many images it got right."""
+    optimizer.zero_grad()
+    logits = model(images)
+    loss = F.cross_entropy(logits, labels)
+    loss.backward()
+    optimizer.step()
+    return loss, (logits.argmax(1) == labels).sum()
+
+
+def train_epoch(model, loader, optimizer, bar, step=train_step):
     model.train()
     total_loss = correct = seen = 0
     for images, labels in loader:
-        optimizer.zero_grad()
-        logits = model(images)
-        loss = F.cross_entropy(logits, labels)
-        loss.backward()
-        optimizer.step()
+        loss, right = step(model, optimizer, images, labels)
         n = labels.shape[0]
         total_loss += loss.item() * n
-        correct += (logits.argmax(1) == labels).sum().item()
+        correct += right.item()
         seen += n
         bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
         bar.update(1)
     return total_loss / seen, correct / seen
 
 
+def eval_step(model, images, labels):
+    """The summed loss on a batch and how many images it got right."""
+    logits = model(images)
+    return F.cross_entropy(logits, labels, reduction="sum"), (logits.argmax(1) == labels).sum()
+
+
 @torch.no_grad()
-def evaluate(model, loader):
+def evaluate(model, loader, step=eval_step):
     model.eval()
     total_loss = correct = seen = 0
     for images, labels in loader:
-        logits = model(images)
-        total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
-        correct += (logits.argmax(1) == labels).sum().item()
+        loss, right = step(model, images, labels)
+        total_loss += loss.item()
+        correct += right.item()
         seen += labels.shape[0]
     return total_loss / seen, correct / seen
 
@@ -169,8 +186,10 @@ def plot(history, test_set, model, path, title):
         ax.set_title(f"{predicted[i]}", color="tab:green" if ok else "tab:red")
         ax.axis("off")
     fig.suptitle(title)
-    fig.savefig(path, dpi=110)
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=110)
     plt.close(fig)
+    tmp.replace(path)  # atomic: a reader never sees half a plot
 
 
 def main(argv=None):
@@ -183,6 +202,12 @@ def main(argv=None):
     parser.add_argument("--data-dir", default=None, help="read MNIST's IDX files from here instead")
     parser.add_argument("--out-dir", default="runs/digits", help="where the checkpoint and plot go")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--compile", action="store_true",
+                        help="compile the training step with ember.compile (one XLA program on "
+                             "--backend jax; eager on backends without a compiler)")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over the processes of python -m ember.distributed.run "
+                             "(--batch-size stays the global batch)")
     args = parser.parse_args(argv)
     if args.backend:
         torch.set_default_backend(args.backend)
@@ -191,36 +216,59 @@ def main(argv=None):
     torch.manual_seed(args.seed)
     generator = torch.Generator().manual_seed(args.seed)
     train_set, test_set, size, source = datasets(args.data_dir, generator)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
-                              generator=generator)
+    rank, world = 0, 1
+    if args.distributed:
+        import ember.distributed as dist
+        from ember.utils.data.distributed import DistributedSampler
+
+        dist.init_process_group()
+        rank, world = dist.get_rank(), dist.get_world_size()
+        sampler = DistributedSampler(train_set, seed=args.seed)
+        train_loader = DataLoader(train_set, batch_size=args.batch_size // world, sampler=sampler)
+        args.no_progress = args.no_progress or rank != 0
+    else:
+        train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
+                                  generator=generator)
     test_loader = DataLoader(test_set, batch_size=256)
 
-    model = Net(size)
+    net = model = Net(size)
+    if args.distributed:
+        model = nn.parallel.DistributedDataParallel(net)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
+    step = torch.compile(train_step) if args.compile else train_step
+    eval_fn = torch.compile(eval_step) if args.compile else eval_step
     out_dir = pathlib.Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     checkpoint = out_dir / "checkpoint.safetensors"
 
     backend = torch.get_default_backend()
-    print(f"training on {source} ({len(train_set)} train / {len(test_set)} test images, "
-          f"{size}×{size}) on the {backend} backend")
+    say = print if rank == 0 else (lambda *a, **k: None)
+    say(f"training on {source} ({len(train_set)} train / {len(test_set)} test images, "
+        f"{size}×{size}) on the {backend} backend" + (f", {world} processes" if world > 1 else ""))
     history = {k: [] for k in ("train_loss", "train_acc", "test_loss", "test_acc")}
     start = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
+        if args.distributed:
+            sampler.set_epoch(epoch)
         with tqdm(total=len(train_loader), desc=f"epoch {epoch:2d}/{args.epochs}", leave=True,
                   disable=args.no_progress, file=sys.stdout, ncols=90) as bar:
-            train_loss, train_acc = train_epoch(model, train_loader, optimizer, bar)
-            test_loss, test_acc = evaluate(model, test_loader)
+            train_loss, train_acc = train_epoch(model, train_loader, optimizer, bar, step)
+            test_loss, test_acc = evaluate(model, test_loader, eval_fn)
             bar.set_postfix(loss=f"{train_loss:.4f}", acc=f"{train_acc:.3f}",
                             test_acc=f"{test_acc:.3f}")
         scheduler.step()
         for key, value in zip(history, (train_loss, train_acc, test_loss, test_acc)):
             history[key].append(value)
-        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "epoch": epoch}, checkpoint)
+        if rank == 0:
+            torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                        "epoch": epoch}, checkpoint)
     elapsed = time.perf_counter() - start
 
+    if args.distributed:
+        dist.destroy_process_group()
+    if rank != 0:
+        return history["test_acc"][-1]
     # the checkpoint alone gives back the same model
     restored = Net(size)
     restored.load_state_dict(torch.load(checkpoint)["model"])
@@ -229,7 +277,7 @@ def main(argv=None):
 
     final = history["test_acc"][-1]
     figure = out_dir / "training.png"
-    plot(history, test_set, model, figure,
+    plot(history, test_set, net, figure,
          f"ember on {backend}: a CNN on {source}, test accuracy {100 * final:.2f}%")
     print(f"test accuracy {100 * final:.2f}% after {args.epochs} epochs in {elapsed:.1f} s")
     print(f"checkpoint: {checkpoint}   training curves: {figure}")
