@@ -12,6 +12,10 @@ __all__ = [
     "set_default_dtype", "ALL_DTYPES", "can_cast", "finfo", "iinfo",
 ]
 
+# the package name that reprs print (ember.float32, ember.Size, ember.strided,
+# ember.return_types.max); ember.as_torch() makes it "torch"
+_repr_prefix = "ember"
+
 # categories, ordered: a higher category wins when a tensor meets a Python scalar
 _BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
@@ -40,7 +44,7 @@ class dtype:
         return self.category == _COMPLEX
 
     def __repr__(self):
-        return f"ember.{self.name}"
+        return f"{_repr_prefix}.{self.name}"
 
     def __reduce__(self):
         return (_by_name, (self.name,))
