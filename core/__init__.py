@@ -45,7 +45,7 @@ class layout:
         self.name = name
 
     def __repr__(self):
-        return f"ember.{self.name}"
+        return f"{_dtypes._repr_prefix}.{self.name}"
 
 
 strided = layout("strided")
@@ -53,6 +53,8 @@ strided = layout("strided")
 _ops.bind(globals(), Tensor)
 from . import cuda, linalg, nn, optim, utils  # noqa: E402,F401
 from .serialization import *  # noqa: E402,F401,F403
+from ._as_torch import as_torch  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401,A004
 from ._tensor_methods import install as _install  # noqa: E402
 
 _install(Tensor)

@@ -57,7 +57,13 @@ def ember_backend_info():
     - ``out_kernels``: names of elementwise kernels that also accept ``out=``, an array of the
       result's shape and dtype to write into (NumPy's and CuPy's ufuncs do). A mutable backend
       listing them lets in-place ops outside autograd (``p.add_(g, alpha=-lr)`` in an
-      optimizer step) write into the tensor's array instead of making a new one and copying.
+      optimizer step) write into the tensor's array instead of making a new one and copying;
+    - ``start_method``: the ``multiprocessing`` start method (``"fork"``, ``"spawn"`` or
+      ``"forkserver"``) under which worker processes, such as a ``DataLoader``'s, can use the
+      backend. A library that starts threads or a device runtime (JAX, CUDA) does not survive
+      ``fork``: such a backend declares ``"spawn"``, ember starts workers that way unless the
+      user chose a start method, and refuses ``"fork"`` with an error instead of hanging. Left
+      out, the platform's default is used.
     """
 
 
@@ -88,3 +94,35 @@ def ember_backend_synchronize(device):
     """Optional: wait until all work queued on `device` (one of ``ember_backend_devices()``) has
     finished; ``ember.cuda.synchronize()`` calls it. Backends that compute synchronously need
     not implement it."""
+
+
+@hookspec(firstresult=True)
+def ember_backend_compiler():
+    """Optional: a compiler for ``ember.compile``, an object with:
+
+    - ``compile(fn, donate)`` -> a callable. `fn(state, inputs)` is a pure function of two tuples
+      of raw arrays that returns a pair of tuples of raw arrays. The first call of the result
+      traces `fn` once with the backend's own tracer arrays (ember runs the user's Python, its
+      autograd included, on them) and compiles it; later calls with arrays of the same shapes
+      and dtypes should run the compiled program without running `fn` again (calling `fn`
+      each time is correct too, only slower). With `donate`, the
+      program may reuse the buffers of `state` for its results (ember drops the old arrays).
+    - ``graph_breaks``: a tuple of exception types the backend raises when traced code needs a
+      concrete value (a host copy, a value-dependent shape): ember then runs the step eagerly.
+    - ``random_state(state)`` / ``set_random_state(state, raw)``: read and replace, as one raw
+      array, a random state made by the ``generator`` kernel, so that draws inside a compiled
+      function advance the same generator as eager ones.
+
+    A backend without this hook runs ``ember.compile``'d functions eagerly.
+    """
+
+
+@hookspec(firstresult=True)
+def ember_backend_collectives():
+    """Optional: the backend's own collectives engines for ``ember.distributed``, as a dict
+    ``{engine name: factory}``. ``factory(store_factory, env)`` is called by every rank in
+    ``init_process_group`` with ``env`` holding ``rank``, ``world_size``, ``timeout`` (seconds)
+    and ``device_id``, and ``store_factory()`` returning the job's rendezvous store (``set`` and
+    a blocking ``get`` of bytes); it returns an object implementing the communicator interface of
+    ``ember.distributed._engine.Engine``. ``init_process_group(backend=None)`` uses the default
+    tensor backend's first engine; ``init_process_group("name")`` finds it by name."""
