@@ -390,3 +390,25 @@ def test_workers_on_a_backend_that_cannot_fork_are_spawned(deadline):
         with pytest.raises(RuntimeError, match="cannot be forked on the 'jax' backend: it declares "
                                                "the start method 'spawn'"):
             list(DataLoader(_Hostile("none"), num_workers=1, multiprocessing_context="fork"))
+
+
+def test_tensor_dataset_batches_are_gathered_with_the_values_of_stacked_rows(backend):
+    # default_collate over a TensorDataset (and Subsets of it) fetches a batch with one index
+    # per tensor; a collate_fn that is not default_collate takes the per-sample path: the
+    # batches must be the same, in the same order
+    from ember.utils.data import default_collate
+
+    g = ember.Generator().manual_seed(0)
+    x = ember.randn(23, 3, generator=g)
+    y = ember.arange(23)
+    parts = random_split(TensorDataset(x, y), [15, 8], generator=ember.Generator().manual_seed(1))
+    for ds in (TensorDataset(x, y), parts[0], Subset(parts[1], [7, 0, 3, 3])):
+        fast = list(DataLoader(ds, batch_size=4, shuffle=True,
+                               generator=ember.Generator().manual_seed(2)))
+        slow = list(DataLoader(ds, batch_size=4, shuffle=True,
+                               generator=ember.Generator().manual_seed(2),
+                               collate_fn=lambda b: default_collate(b)))
+        assert len(fast) == len(slow)
+        for (fx, fy), (sx, sy) in zip(fast, slow):
+            assert fx.dtype is sx.dtype and fy.dtype is sy.dtype
+            assert fx.tolist() == sx.tolist() and fy.tolist() == sy.tolist()

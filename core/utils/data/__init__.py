@@ -359,6 +359,7 @@ class _Fetcher:
         self.collate_fn = collate_fn
         self.drop_last = drop_last
         self.iterable = isinstance(dataset, IterableDataset)
+        self._gather = None
         self._iter = None
         self.exhausted = False
 
@@ -367,9 +368,31 @@ class _Fetcher:
             return self._fetch_stream(index)
         if not self.auto_collation:
             return self.collate_fn(self.dataset[index])
+        if self._gather is None:
+            self._gather = self._gather_source()
+        if self._gather:  # the batch as one indexing per tensor: what stacking the rows gives
+            tensors, maps = self._gather
+            rows = list(index)
+            for m in maps:
+                rows = [m[i] for i in rows]
+            return [t[rows] for t in tensors]
         getitems = getattr(self.dataset, "__getitems__", None)
         items = getitems(index) if getitems else [self.dataset[i] for i in index]
         return self.collate_fn(items)
+
+    def _gather_source(self):
+        """(tensors, index maps) when a batch of a TensorDataset (or Subsets of one) under
+        default_collate can be fetched with one index per tensor instead of one per sample and
+        a stack: the same values, as the list of tensors default_collate gives for tuple
+        samples, in a few ops instead of a few per sample. Else False."""
+        ds, maps = self.dataset, []
+        while type(ds) is Subset:
+            maps.append(ds.indices.tolist() if isinstance(ds.indices, Tensor) else ds.indices)
+            ds = ds.dataset
+        if (type(ds) is not TensorDataset or self.collate_fn is not default_collate
+                or any(t.requires_grad for t in ds.tensors)):
+            return False
+        return ds.tensors, maps
 
     def _fetch_stream(self, index):
         """The next batch of the stream; StopIteration once it is used up."""
