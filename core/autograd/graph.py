@@ -259,8 +259,10 @@ def edge(t):
 _NO_EDGE = (None, 0)
 
 
-def record(cls, out, inputs, saved=(), ctx=None):
-    """Attach a node of class `cls` to `out`, with edges to `inputs`; return `out`."""
+def record(cls, out, inputs, saved=(), ctx=None, shapes=None):
+    """Attach a node of class `cls` to `out`, with edges to `inputs`; return `out`. For an op
+    that broadcasts, `shapes` may give the inputs' shapes where one differs from the output's
+    (``()`` where none does), so that they are not compared again here."""
     edges = []
     for t in inputs:  # edge() inlined: this runs for every recorded op
         if t is None:
@@ -279,7 +281,10 @@ def record(cls, out, inputs, saved=(), ctx=None):
                 saved = tuple(_SavedOutput(s) if s is out else s for s in saved)
                 break
     node = out.grad_fn = cls(tuple(edges), saved, ctx)
-    if cls._broadcasts:
+    if shapes is not None:
+        if shapes:
+            node._shapes = shapes
+    elif cls._broadcasts:
         oshape = out._data.shape
         for t in inputs:
             if t is not None and t._data.shape != oshape:

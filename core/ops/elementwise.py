@@ -87,8 +87,10 @@ def _binary(op, a, b, float_result=False, compare=False, check=None, node=None):
             (isinstance(a, Tensor) and a._rg) or (isinstance(b, Tensor) and b._rg)):
         ta = a if isinstance(a, Tensor) else None
         tb = b if isinstance(b, Tensor) else None
-        record(node, out, (ta, tb), _saved_for(op, ta, tb, out),
-               (sa, sb, ct, a if ta is None else None, b if tb is None else None))
+        record(node, out, (ta, tb), _saved_for(op, ta, tb, out) if op.saves else (),
+               (sa, sb, ct, a if ta is None else None, b if tb is None else None),
+               () if sa == shape and sb == shape else
+               (sa if ta is not None else None, sb if tb is not None else None))
     return out
 
 
