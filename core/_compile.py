@@ -273,6 +273,8 @@ class _Found:
                 tuple(type(d[k]) for d, k in self.numbers))
 
 
+# over 80 lines on purpose: one traversal with a visitor per kind of object it meets (modules,
+# optimizers, generators, containers, closures), kept together so the rules read in one place
 def _walk(roots):
     """Find the state reachable from (fn, args, kwargs)."""
     from .nn.modules.module import Module

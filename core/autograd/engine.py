@@ -113,6 +113,8 @@ def _retain_grads(node, grad, create_graph):
             _accumulate(t, grads[nr], create_graph, False)  # the graph still uses it: copied
 
 
+# over 80 lines on purpose: the engine's loop, one pass over the ready nodes with hooks, capture and
+# ownership inline; it runs for every backward, so it avoids a call per node for each step
 def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None,
                  accumulate=True):
     """Backpropagate `grad_tensors` from `tensors`.

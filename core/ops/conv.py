@@ -386,6 +386,8 @@ def _same_padding(size, kernel, dilation):
     return [(t // 2, t - t // 2) for t in total]
 
 
+# over 80 lines on purpose: PyTorch checks a convolution's arguments in one order, and its error
+# messages depend on that order; the checks read top to bottom before the one kernel call
 def _convolution(op, fn, input, weight, bias, stride, padding, dilation, groups, nd,
                  transposed=False, output_padding=0):
     """The front end shared by conv1d, conv2d and conv_transpose2d."""
