@@ -274,14 +274,43 @@ def _cast_position(op, front):
     return None
 
 
-def _with_dtype_check(op, front):
-    """`front`, refusing the dtypes outside ``op.dtypes`` first (only ops that refuse some)."""
-    positions = op._dtype_pos
-    allowed = op.allowed
-    cast = op._cast_pos
+# NumPy's keyword names for PyTorch's parameters, as PyTorch's argument parser takes them
+NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _numpy_names(front):
+    """{alias: (name, position)} of the NumPy keyword names `front` takes (``axis=`` for
+    ``dim=``, ``keepdims=`` for ``keepdim=``); empty when it has neither parameter."""
+    try:
+        params = list(inspect.signature(front).parameters)
+    except (TypeError, ValueError):
+        return {}
+    return {alias: (name, params.index(name)) for alias, name in NUMPY_NAMES.items()
+            if name in params}
+
+
+def _declared_front(op, front):
+    """`front` with what its declaration adds before it runs, in one wrapper (so an op pays at
+    most one extra call): NumPy's keyword names renamed (``numpy_names``), then the dtypes
+    outside ``op.dtypes`` refused (only for ops that refuse some). `front` itself when neither
+    applies."""
+    names = _numpy_names(front) if op.numpy_names else {}
+    check = op.allowed != frozenset(ALL) and bool(op._dtype_pos)
+    if not names and not check:
+        return front
+    positions, allowed, cast = op._dtype_pos, op.allowed, op._cast_pos
+    fn = op.function or op.method or op.name
 
     @functools.wraps(front)
-    def checked(*args, **kwargs):
+    def declared(*args, **kwargs):
+        if names and kwargs:
+            for alias, (name, i) in names.items():
+                if alias in kwargs:
+                    if name in kwargs or i < len(args):  # given twice, as PyTorch words it
+                        raise TypeError(f"{fn}() got an unexpected keyword argument '{alias}'")
+                    kwargs[name] = kwargs.pop(alias)
+        if not check:
+            return front(*args, **kwargs)
         if cast is not None:
             i, name = cast
             d = args[i] if i is not None and i < len(args) else kwargs.get(name)
@@ -301,37 +330,7 @@ def _with_dtype_check(op, front):
                     raise op.refuse(d)
         return front(*args, **kwargs)
 
-    return checked
-
-
-# NumPy's keyword names for PyTorch's parameters, as PyTorch's argument parser takes them
-NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim"}
-
-
-def _with_numpy_names(op, front):
-    """`front`, taking ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=`` (only ops that
-    have such a parameter); None when `front` has neither."""
-    try:
-        params = list(inspect.signature(front).parameters)
-    except (TypeError, ValueError):
-        return None
-    names = {alias: (name, params.index(name)) for alias, name in NUMPY_NAMES.items()
-             if name in params}
-    if not names:
-        return None
-    fn = op.function or op.method or op.name
-
-    @functools.wraps(front)
-    def renamed(*args, **kwargs):
-        if kwargs:
-            for alias, (name, i) in names.items():
-                if alias in kwargs:
-                    if name in kwargs or i < len(args):  # given twice, as PyTorch words it
-                        raise TypeError(f"{fn}() got an unexpected keyword argument '{alias}'")
-                    kwargs[name] = kwargs.pop(alias)
-        return front(*args, **kwargs)
-
-    return renamed
+    return declared
 
 
 def defop(name, kind, result="same", **kwargs):
@@ -344,10 +343,7 @@ def defop(name, kind, result="same", **kwargs):
         op.doc = inspect.getdoc(front) or ""
         op._dtype_pos = _dtype_positions(op, front)
         op._cast_pos = _cast_position(op, front)
-        if op.allowed != frozenset(ALL) and op._dtype_pos:
-            front = _with_dtype_check(op, front)
-        if op.numpy_names:
-            front = _with_numpy_names(op, front) or front
+        front = _declared_front(op, front)
         op.front = front
         front.op = op
         REGISTRY[name] = op
