@@ -1,11 +1,14 @@
-"""Peak memory of MLP training, measured in a fresh process per library.
+"""Peak memory of training (the MLP, or another workload of ``workloads``), measured in a
+fresh process per library.
 
-    python -m benchmarks.memory LIB [STEPS]     (LIB: torch, numpy, jax.jit, ember/<backend>)
+    python -m benchmarks.memory LIB [STEPS] [WORKLOAD]
+        (LIB: torch, numpy, jax.jit, ember/<backend>; WORKLOAD: mlp, lenet, resnet, transformer)
 
 Prints one JSON line: the resident set size once the model and data exist (``baseline_mb``), and
 the peak resident set size over `STEPS` training steps from there (``peak_mb``); their
 difference is what training itself holds (gradients, optimizer state, activations). The peak
-is Linux's VmHWM, reset after the setup through ``/proc/self/clear_refs``.
+is Linux's VmHWM, reset after the setup through ``/proc/self/clear_refs``. A workload with no
+version for LIB prints ``training_mb: null``.
 """
 
 import json
@@ -30,8 +33,8 @@ def _reset_peak():
         return False
 
 
-def measure(lib_name, steps):
-    from .workloads import mlp_step
+def measure(lib_name, steps, workload="mlp"):
+    from . import workloads
 
     if lib_name == "torch":
         import torch as lib
@@ -46,17 +49,20 @@ def measure(lib_name, steps):
             lib = Compiled(lib)
     else:
         lib = lib_name
-    step = mlp_step(lib)
+    step = getattr(workloads, f"{workload}_step")(lib)
+    if step is None:
+        return {"lib": lib_name, "workload": workload, "training_mb": None}
     baseline = _status("VmRSS")
     reset = _reset_peak()
     for _ in range(steps):
         step()
     peak = _status("VmHWM")
-    return {"lib": lib_name, "steps": steps, "baseline_mb": baseline, "peak_mb": peak,
+    return {"lib": lib_name, "workload": workload, "steps": steps, "baseline_mb": baseline,
+            "peak_mb": peak,
             "training_mb": peak - baseline, "peak_reset": reset}
 
 
 if __name__ == "__main__":
     lib_name = sys.argv[1]
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    print(json.dumps(measure(lib_name, steps)))
+    print(json.dumps(measure(lib_name, steps, sys.argv[3] if len(sys.argv) > 3 else "mlp")))

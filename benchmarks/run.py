@@ -1,19 +1,23 @@
 """Side-by-side timings of ember (each available backend) against PyTorch, raw NumPy and jax.jit.
 
     python -m benchmarks.run [--repeat 7] [--out benchmarks/results.md] [--chart docs/benchmarks.png]
-                             [--only mlp,lenet]
+                             [--curves docs/cost_curves.png] [--only mlp,lenet] [--quick]
 
 Every figure is the median over repeats, all taken in the same run; the table gives each time and
-the ratio ember ÷ PyTorch (lower is better). Nothing here is a test: machines are noisy.
+the ratio ember ÷ PyTorch (lower is better), the peak training memory of each training workload,
+and cost curves (time per step against batch size and width, see ``curves``). Nothing here is a
+test: machines are noisy.
 """
 
 import argparse
+from builtins import max as builtins_max
 import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import time
 import timeit
 
 import numpy as np
@@ -32,14 +36,43 @@ WORKLOADS = [
      None),
     ("lenet_dropout", "same, with dropout", "ms", 1e3, 3,
      lambda lib: W.lenet_step(lib, "dropout"), None),
+    ("resnet", "small ResNet (6 basic blocks, BatchNorm) step, 32×32, batch 32", "ms", 1e3, 1,
+     W.resnet_step, 1.2),
+    ("transformer", "transformer encoder layer step (d=256, 4 heads, seq 128), batch 16", "ms",
+     1e3, 1, W.transformer_step, 1.1),
     ("matmul", "1024×1024 float32 matmul", "ms", 1e3, 5, W.matmul, None),
 ]
 
+# peak training memory: (workload key, label, steps), each measured in a fresh process
+MEMORY = [("mlp", "MLP", 200), ("lenet", "LeNet-5", 50), ("resnet", "small ResNet", 10),
+          ("transformer", "transformer encoder layer", 10)]
+
+# cost curves: (key, title, x label, x values, --quick's x values, make(lib, x))
+CURVES = [
+    ("mlp_batch", "MLP 784-512-512-10 step against batch size", "batch size",
+     (1, 4, 16, 64, 256), (1, 16, 256), lambda lib, n: W.mlp_step(lib, batch=n)),
+    ("lenet_batch", "LeNet-5 step against batch size", "batch size",
+     (1, 4, 16, 64, 256), (1, 16, 256), lambda lib, n: W.lenet_step(lib, batch=n)),
+    ("mlp_width", "MLP 784-w-w-10 step (batch 128) against width w", "width",
+     (64, 128, 256, 512, 1024, 2048), (64, 512, 2048), lambda lib, n: W.mlp_step(lib, width=n)),
+]
+CURVE_COLUMNS = ("pytorch", "jax.jit", "ember/numpy")
+
+
+# wall-clock time by default; --cpu-time switches to the process's CPU time, steadier on a shared
+# machine whose other jobs take the cores away (run it with one thread per library)
+TIMER = timeit.default_timer
+
 
 def _median_time(fn, number, repeat):
+    """Median seconds per call of `fn`; `number` calls per timing (None: enough for ~20 ms)."""
     fn()  # warm up (and compile, for jax.jit)
     fn()
-    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat)) / number
+    if number is None:
+        once = timeit.timeit(fn, number=1, timer=TIMER)
+        number = max(1, min(200, int(0.02 / builtins_max(once, 1e-7))))
+    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat,
+                                           timer=TIMER)) / number
 
 
 def _libraries(only_backends=None):
@@ -95,8 +128,8 @@ def _import_time(module):
     return statistics.median(runs[1:])
 
 
-def _memory(lib, steps=200):
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.memory", lib, str(steps)],
+def _memory(lib, steps=200, workload="mlp"):
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.memory", lib, str(steps), workload],
                           capture_output=True, text=True,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if proc.returncode:
@@ -111,6 +144,79 @@ def _fmt(value, scale=1.0):
         return "error"
     v = value * scale
     return f"{v:.3g}" if v < 100 else f"{v:.0f}"
+
+
+def _memory_columns(columns, key):
+    """Where to measure a workload's memory: every column for the MLP; PyTorch, hand-written
+    NumPy, jax.jit and ember on NumPy for the others (eager ember on JAX takes minutes)."""
+    if key == "mlp":
+        return columns
+    return [c for c in columns if c in ("pytorch", "numpy", "jax.jit", "ember/numpy")]
+
+
+def curves(repeat, quick=False, backends=None):
+    """{curve key: {column: [seconds per step or None, one per x]}} for CURVE_COLUMNS."""
+    libs = [(c, lib) for c, lib in _libraries(backends) if c in CURVE_COLUMNS]
+    out = {}
+    for key, title, _, xs, quick_xs, make in CURVES:
+        xs = quick_xs if quick else xs
+        out[key] = {"x": list(xs), "columns": {}}
+        for column, lib in libs:
+            times = []
+            for x in xs:
+                value = _cell(column, lib, lambda lib_, x=x: make(lib_, x), None, repeat)
+                times.append(value if isinstance(value, float) else None)
+                print(f"  {title[:40]:<40} {x:>5} {column:<14} {_fmt(value, 1e3):>10} ms",
+                      file=sys.stderr)
+            out[key]["columns"][column] = times
+    return out
+
+
+def curves_markdown(data):
+    """The cost curves as tables: ms per step, and ember/numpy ÷ pytorch, per x."""
+    lines = []
+    for key, title, xlabel, *_ in CURVES:
+        if key not in data:
+            continue
+        d = data[key]
+        cols = list(d["columns"])
+        lines += ["", f"{title} (ms per step)", "",
+                  f"| {xlabel} | " + " | ".join(cols) + " | ember/numpy ÷ pytorch |",
+                  "|---|" + "---|" * len(cols) + "---|"]
+        for i, x in enumerate(d["x"]):
+            cells = {c: d["columns"][c][i] for c in cols}
+            ratio = _ratio(cells)
+            lines.append(f"| {x} | " + " | ".join(_fmt(cells[c], 1e3) for c in cols) +
+                         f" | {'—' if ratio is None else f'{ratio:.2f}'} |")
+    return "\n".join(lines)
+
+
+def curves_chart(data, path):
+    """One panel per curve: ms per step against x, log-log, one line per column."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [c for c in CURVES if c[0] in data]
+    fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 4.2), squeeze=False)
+    for ax, (key, title, xlabel, *_) in zip(axes[0], keys):
+        d = data[key]
+        for column, times in d["columns"].items():
+            pts = [(x, t * 1e3) for x, t in zip(d["x"], times) if t is not None]
+            if pts:
+                ax.plot(*zip(*pts), marker="o", label=column)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("ms per training step (median)")
+        ax.set_title(title, fontsize=9)
+        ax.grid(True, which="both", lw=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Cost curves: ember on NumPy, PyTorch eager (CPU) and jax.jit")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def run(repeat, only=None, backends=None):
@@ -143,9 +249,11 @@ def run(repeat, only=None, backends=None):
                         "cells": cells, "target": None})
     memory = {}
     if not only or "memory" in only:
-        for column, lib in libs:
-            name = "torch" if column == "pytorch" else column
-            memory[column] = _memory(name)
+        for key, _, steps in MEMORY:
+            memory[key] = {}
+            for column in _memory_columns(columns, key):
+                name = "torch" if column == "pytorch" else column
+                memory[key][column] = _memory(name, steps, key)
     return columns, results, memory, errors
 
 
@@ -167,7 +275,8 @@ def markdown(columns, results, memory, errors, repeat):
     compiled = "ember/jax compiled" in columns
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}, numpy {np.__version__}{torch_version}, ember "
-             f"{ember.__version__}; medians of {repeat} repeats, all in one run.", "",
+             f"{ember.__version__}; medians of {repeat} repeats, all in one run"
+             f"{'; CPU time, not wall-clock' if TIMER is time.process_time else ''}.", "",
              "| workload | unit | " + " | ".join(columns) + " | ember/numpy ÷ pytorch | target |"
              + (" ember/jax compiled ÷ jax.jit |" if compiled else ""),
              "|---|---|" + "---|" * len(columns) + "---|---|" + ("---|" if compiled else "")]
@@ -189,17 +298,21 @@ def markdown(columns, results, memory, errors, repeat):
             lines.append("| same matmul, throughput | GFLOP/s | " + " | ".join(vals) +
                          f" | {'—' if vs_numpy is None else f'{vs_numpy:.2f} of raw NumPy'}"
                          " | ≥ 0.95 of raw NumPy |")
-    if memory:
+    for key, label, steps in MEMORY:
+        if key not in memory:
+            continue
         vals = []
         for c in columns:
-            m = memory.get(c)
-            vals.append(f"{m['training_mb']:.0f}" if isinstance(m, dict) else "error" if m else "—")
-        ours, ref = memory.get("ember/numpy"), memory.get("pytorch")
+            m = memory[key].get(c)
+            vals.append(f"{m['training_mb']:.0f}" if isinstance(m, dict) and m.get("training_mb")
+                        is not None else "—" if m is None or isinstance(m, dict) else "error")
+        ours, ref = memory[key].get("ember/numpy"), memory[key].get("pytorch")
         ratio = (f"{ours['training_mb'] / ref['training_mb']:.2f}"
-                 if isinstance(ours, dict) and isinstance(ref, dict) and ref["training_mb"] > 0
+                 if isinstance(ours, dict) and isinstance(ref, dict)
+                 and ours.get("training_mb") is not None and ref.get("training_mb")
                  else "—")
-        lines.append("| peak memory of 200 MLP steps, above the model's | MiB | " +
-                     " | ".join(vals) + f" | {ratio} | ≤ 1.2 |")
+        lines.append(f"| peak memory of {steps} {label} steps, above the model's | MiB | " +
+                     " | ".join(vals) + f" | {ratio} | ≤ 1.2 |" + (" — |" if compiled else ""))
     if errors:
         lines += ["", "Errors:", ""] + [f"- {e}" for e in errors]
     return "\n".join(lines)
@@ -245,23 +358,37 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="write the raw results as JSON here")
     parser.add_argument("--only", default=None,
                         help="comma-separated workloads: " + ",".join(w[0] for w in WORKLOADS)
-                        + ",import,memory")
+                        + ",import,memory,curves")
     parser.add_argument("--backends", default=None, help="comma-separated ember backends")
+    parser.add_argument("--curves", default=None, help="write the cost curves (PNG) here")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 repeats and 3 points per cost curve (about a third of the time)")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time CPU seconds of this process instead of wall-clock seconds "
+                             "(for a loaded, shared machine; set OMP_NUM_THREADS=1 and "
+                             "OPENBLAS_NUM_THREADS=1 so that both count the same work)")
     args = parser.parse_args(argv)
+    global TIMER
+    if args.cpu_time:
+        TIMER = time.process_time
     only = set(args.only.split(",")) if args.only else None
     backends = set(args.backends.split(",")) if args.backends else None
-    columns, results, memory, errors = run(args.repeat, only, backends)
-    text = markdown(columns, results, memory, errors, args.repeat)
+    repeat = min(args.repeat, 3) if args.quick else args.repeat
+    columns, results, memory, errors = run(repeat, only, backends)
+    curve_data = curves(repeat, args.quick, backends) if not only or "curves" in only else {}
+    text = markdown(columns, results, memory, errors, repeat) + "\n" + curves_markdown(curve_data)
     print(text)
     if args.out:
         with open(args.out, "w") as f:
             f.write(text + "\n")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"columns": columns, "results": results, "memory": memory}, f, indent=1,
-                      default=str)
+            json.dump({"columns": columns, "results": results, "memory": memory,
+                       "curves": curve_data}, f, indent=1, default=str)
     if args.chart:
         chart(columns, results, args.chart)
+    if args.curves and curve_data:
+        curves_chart(curve_data, args.curves)
 
 
 if __name__ == "__main__":

@@ -143,8 +143,8 @@ def _data(batch, shape, classes=10):
     return x, y
 
 
-def mlp_model(nn):
-    a, b, c, d = MLP_SIZES
+def mlp_model(nn, sizes=MLP_SIZES):
+    a, b, c, d = sizes
     return nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, c), nn.ReLU(), nn.Linear(c, d))
 
 
@@ -160,11 +160,11 @@ def lenet_model(nn, variant=None):
         nn.ReLU(), *drop, nn.Linear(84, 10))
 
 
-def _framework_step(lib, model, x, y):
+def _framework_step(lib, model, x, y, weight_decay=0.0):
     """One step of SGD with momentum on the cross-entropy of `model`, in PyTorch's API."""
     lib.manual_seed(0)
     model = model(lib.nn)
-    opt = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    opt = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=weight_decay)
     x, y = lib.tensor(x), lib.tensor(y)
     loss_fn = lib.nn.functional.cross_entropy
 
@@ -179,11 +179,11 @@ def _framework_step(lib, model, x, y):
     return lambda: _sync(step())
 
 
-def _numpy_mlp_step(x, y):
+def _numpy_mlp_step(x, y, sizes=MLP_SIZES):
     """The MLP step by hand: forward, softmax cross-entropy, backward, momentum SGD."""
     rng = np.random.default_rng(0)
     params = []
-    for fan_in, fan_out in zip(MLP_SIZES, MLP_SIZES[1:]):
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
         bound = 1 / np.sqrt(fan_in)
         params += [rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
                    rng.uniform(-bound, bound, fan_out).astype(np.float32)]
@@ -217,7 +217,7 @@ def _numpy_mlp_step(x, y):
     return step
 
 
-def _jax_step(model, x, y, variant=None):
+def _jax_step(model, x, y, variant=None, sizes=MLP_SIZES):
     """The same training step as one jitted JAX function (parameters, momentum buffers and, for
     LeNet's variants, BatchNorm's running statistics or dropout's key, as pytrees)."""
     import jax
@@ -238,7 +238,7 @@ def _jax_step(model, x, y, variant=None):
     keys = jax.random.split(jax.random.PRNGKey(0), 5)
     extra = {}
     if model == "mlp":
-        params = [dense(k, a, b) for k, a, b in zip(keys, MLP_SIZES, MLP_SIZES[1:])]
+        params = [dense(k, a, b) for k, a, b in zip(keys, sizes, sizes[1:])]
 
         def forward(params, extra, x):
             for w, b in params[:-1]:
@@ -316,23 +316,99 @@ def _jax_step(model, x, y, variant=None):
     return step
 
 
-def mlp_step(lib):
+def mlp_step(lib, batch=MLP_BATCH, width=MLP_SIZES[1]):
     """One training step of an MLP 784-512-512-10 on a batch of 128 (cross-entropy, SGD with
-    momentum)."""
-    x, y = _data(MLP_BATCH, (MLP_SIZES[0],))
+    momentum); `batch` and the hidden `width` vary it for the cost curves."""
+    sizes = (MLP_SIZES[0], width, width, MLP_SIZES[3])
+    x, y = _data(batch, (sizes[0],))
     if lib == "numpy":
-        return _numpy_mlp_step(x, y)
+        return _numpy_mlp_step(x, y, sizes)
     if lib == "jax.jit":
-        return _jax_step("mlp", x, y)
-    return _framework_step(lib, mlp_model, x, y)
+        return _jax_step("mlp", x, y, sizes=sizes)
+    return _framework_step(lib, lambda nn: mlp_model(nn, sizes), x, y)
 
 
-def lenet_step(lib, variant=None):
+def lenet_step(lib, variant=None, batch=LENET_BATCH):
     """One training step of LeNet-5 on 28×28 images, batch 64 (cross-entropy, SGD with
     momentum); `variant` "bn" or "dropout" as in :func:`lenet_model`."""
-    x, y = _data(LENET_BATCH, (1, 28, 28))
+    x, y = _data(batch, (1, 28, 28))
     if lib == "numpy":
         return None  # a convolutional network by hand in NumPy is not a baseline anyone runs
     if lib == "jax.jit":
         return _jax_step("lenet", x, y, variant)
     return _framework_step(lib, lambda nn: lenet_model(nn, variant), x, y)
+
+
+# -- larger networks -----------------------------------------------------------------------------
+RESNET_BATCH, RESNET_WIDTHS, WEIGHT_DECAY = 32, (16, 32, 64), 5e-4
+
+
+def resnet_model(nn):
+    """A small ResNet for 32×32 images: a 3×3 stem, six basic blocks (two each of 16, 32 and 64
+    channels; the first of 32 and of 64 halves the size, with a 1×1 projection), BatchNorm after
+    every convolution, global average pooling and a linear classifier."""
+
+    class BasicBlock(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU()
+            self.shortcut = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                           nn.BatchNorm2d(cout))
+                             if stride != 1 or cin != cout else nn.Identity())
+
+        def forward(self, x):
+            out = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(out)) + self.shortcut(x))
+
+    layers = [nn.Conv2d(3, RESNET_WIDTHS[0], 3, 1, 1, bias=False),
+              nn.BatchNorm2d(RESNET_WIDTHS[0]), nn.ReLU()]
+    cin = RESNET_WIDTHS[0]
+    for i, width in enumerate(RESNET_WIDTHS):
+        for j in range(2):
+            layers.append(BasicBlock(cin, width, 2 if i and not j else 1))
+            cin = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 10)]
+    return nn.Sequential(*layers)
+
+
+def resnet_step(lib, batch=RESNET_BATCH):
+    """One training step of :func:`resnet_model` on 32×32 RGB images, batch 32 (cross-entropy,
+    SGD with momentum and weight decay)."""
+    if isinstance(lib, str):
+        return None  # no hand-written NumPy or jax.jit version
+    x, y = _data(batch, (3, 32, 32))
+    return _framework_step(lib, resnet_model, x, y, WEIGHT_DECAY)
+
+
+TRANSFORMER = {"d_model": 256, "nhead": 4, "dim_feedforward": 1024}
+TRANSFORMER_BATCH, TRANSFORMER_SEQ = 16, 128
+
+
+def transformer_step(lib):
+    """One training step of one transformer encoder layer (d=256, 4 heads, feed-forward 1024,
+    dropout 0.1, batch-first) on a (16, 128, 256) batch: the mean squared error against a
+    fixed target, AdamW."""
+    if isinstance(lib, str):
+        return None
+    rng = np.random.default_rng(0)
+    shape = (TRANSFORMER_BATCH, TRANSFORMER_SEQ, TRANSFORMER["d_model"])
+    x = lib.tensor(rng.standard_normal(shape).astype(np.float32))
+    target = lib.tensor(rng.standard_normal(shape).astype(np.float32))
+    lib.manual_seed(0)
+    layer = lib.nn.TransformerEncoderLayer(**TRANSFORMER, batch_first=True)
+    opt = lib.optim.AdamW(layer.parameters(), lr=1e-3)
+    mse = lib.nn.functional.mse_loss
+
+    def step():
+        opt.zero_grad()
+        loss = mse(layer(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = _compiled(lib, step)
+    return lambda: _sync(step())

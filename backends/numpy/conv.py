@@ -4,6 +4,14 @@ Windows are strided views (no copy until a kernel needs one); fold adds each of 
 kernel offsets with one strided slice, so no loop runs over pixels. Convolution is core's
 composite (im2col, then one batched matrix product): measured faster here than one large GEMM
 over a transposed copy of the windows.
+
+conv_transpose2d (also conv2d's gradient with respect to its input) is the backend's own at
+stride 1, in whichever of two forms has the smaller columns: a correlation of the zero-padded
+input with the flipped kernel, or columns on a plane as wide as the output (the input padded on
+the right) summed back with one add per kernel offset. Both work on the flattened plane, where a
+kernel offset is one contiguous run, so copies and adds run over whole planes instead of rows as
+short as the input's width: on the small planes of convolutional networks, fold's and im2col's
+cost was that per-row overhead, not the arithmetic. Max pooling avoids masked copies likewise.
 """
 
 _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
@@ -66,6 +74,44 @@ def make(xp):
                     j * dw:j * dw + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
         return out[:, :, ph:ph + h, pw:pw + w] if ph or pw else out
 
+    def _running_max(cands, offsets, index_dtype, nan):
+        """The first maximum of the arrays `cands` (NaN wins) and, from `offsets` (increasing
+        ints, or arrays each above every earlier offset), the offset of the one that won.
+        No masked copies (NumPy's slowest step here): the values are a running np.maximum,
+        and since offsets only grow, the index is a running maximum of wins * offset."""
+        best = cands[0].copy()
+        index = xp.zeros(best.shape, dtype=index_dtype)
+        if not isinstance(offsets[0], int):
+            index[...] = offsets[0]
+        wins = xp.empty(best.shape, dtype=bool)
+        won = xp.empty(best.shape, dtype=index_dtype)
+        for cand, offset in zip(cands[1:], offsets[1:]):
+            xp.greater(cand, best, out=wins)
+            if nan:
+                wins |= xp.isnan(cand) & ~xp.isnan(best)
+            xp.maximum(best, cand, out=best)
+            xp.multiply(wins, index_dtype(offset) if isinstance(offset, int) else offset,
+                        out=won)
+            xp.maximum(index, won, out=index)
+        return best, index
+
+    def _tiled_max(a, kernel, sizes, nan):
+        """Max pooling of windows that tile `a` exactly, in two passes whose operands are long
+        strided runs: the maximum along each window row (kw columns of one (-1, kw) view),
+        then along the kh rows of each window; the offset is the winning row's i*kw + j."""
+        (kh, kw), (ho, wo) = kernel, sizes
+        n, c = a.shape[:2]
+        dtype = xp.dtype(xp.int8 if kh * kw <= 127 else xp.int64).type
+        rows = a.reshape(-1, kw)
+        best, j = _running_max([rows[:, q] for q in range(kw)], list(range(kw)), dtype, nan)
+        best, j = best.reshape(-1, kh, wo), j.reshape(-1, kh, wo)
+        if kh > 1:
+            offsets = [j[:, i] + dtype(i * kw) if i else j[:, 0] for i in range(kh)]
+            best, index = _running_max([best[:, i] for i in range(kh)], offsets, dtype, nan)
+        else:
+            best, index = best[:, 0], j[:, 0]
+        return best.reshape(n, c, ho, wo), index.reshape(n, c, ho, wo)
+
     def max_pool2d(a, kernel, stride, padding, dilation, ceil_mode, low):
         # a running maximum over the kh*kw window offsets (strided views, no window copy);
         # the first maximum wins ties and the first NaN wins over numbers, as np.argmax
@@ -77,17 +123,77 @@ def make(xp):
         if any(padding) or any(extra):
             a = xp.pad(a, ((0, 0), (0, 0), (padding[0], padding[0] + extra[0]),
                            (padding[1], padding[1] + extra[1])), constant_values=low)
+        count = kernel[0] * kernel[1]
+        nan = a.dtype.kind in "fc" and bool(xp.isnan(xp.max(a)))
+        if (tuple(stride) == tuple(kernel) and tuple(dilation) == (1, 1) and a.flags.c_contiguous
+                and a.shape[2:] == (sizes[0] * kernel[0], sizes[1] * kernel[1])):
+            return _tiled_max(a, kernel, sizes, nan)
         v = windows(a, kernel, dilation, (0, 0), stride)
-        best = v[:, :, 0, 0].copy()
-        index = xp.zeros(best.shape, dtype=xp.int64)
-        nan = best.dtype.kind in "fc" and bool(xp.isnan(a).any())
-        for k in range(1, kernel[0] * kernel[1]):
-            cand = v[:, :, k // kernel[1], k % kernel[1]]
-            wins = cand > best
-            if nan:
-                wins |= xp.isnan(cand) & ~xp.isnan(best)
-            xp.copyto(best, cand, where=wins)
-            xp.copyto(index, k, where=wins)
-        return best, index
+        return _running_max([v[:, :, k // kernel[1], k % kernel[1]] for k in range(count)],
+                            list(range(count)), xp.int8 if count <= 127 else xp.int64, nan)
 
-    return {"pad": pad, "im2col": im2col, "col2im": col2im, "max_pool2d": max_pool2d}
+    def _correlate_full(a, w, b, pads, output_padding, dilation):
+        """A stride-1 transposed convolution as a plain correlation of the zero-padded input
+        with the flipped kernel (in and out channels swapped): one copy of the windows, with
+        runs as long as the padded plane (the wide-plane im2col), then one product whose inner
+        size is in_channels*kh*kw, where the column form's is in_channels alone."""
+        n, cin, h, wd = a.shape
+        _, og, kh, kw = w.shape
+        (top, left), (dh, dw) = pads, dilation
+        bottom, right = top + output_padding[0], left + output_padding[1]
+        hp, wp = h + top + bottom, wd + left + right
+        ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
+        slack = -(-(dw * (kw - 1)) // wp)  # rows the last offset's run reads past the plane
+        ap = xp.pad(a, ((0, 0), (0, 0), (top, bottom + slack), (left, right)))
+        flat = ap.reshape(n, cin, (hp + slack) * wp)
+        s = flat.strides
+        cols = as_strided(flat, (n, cin, kh, kw, ho * wp),
+                          (s[0], s[1], dh * wp * s[2], dw * s[2], s[2]))
+        flipped = xp.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        out = xp.matmul(flipped.reshape(og, cin * kh * kw),
+                        cols.reshape(n, cin * kh * kw, ho * wp))
+        out = out.reshape(n, og, ho, wp)[:, :, :, :wo]
+        return out if b is None else out + b.reshape(og, 1, 1)
+
+    def conv_transpose2d(a, w, b, stride, padding, output_padding, dilation, groups):
+        n, cin, h, wd = a.shape
+        _, og, kh, kw = w.shape
+        (dh, dw), kk = dilation, kh * kw
+        hf, wf = h + dh * (kh - 1), wd + dw * (kw - 1)  # the full output, before cropping
+        top, left = dh * (kh - 1) - padding[0], dw * (kw - 1) - padding[1]
+        if tuple(stride) == (1, 1) and groups == 1 and min(top, left) >= 0 and \
+                cin * (hf - 2 * padding[0] + output_padding[0]) * \
+                (wd + 2 * left + output_padding[1]) <= og * h * wf:
+            # the correlation's columns are no larger than the wide plane's: use them
+            return _correlate_full(a, w, b, (top, left), output_padding, dilation)
+        if tuple(stride) == (1, 1):
+            # columns on the wide plane: position (y, x) of the input, x < wf, lands at flat
+            # index (y + i*dh) * wf + x + j*dw for kernel offset (i, j); x >= wd holds zeros
+            wide = xp.pad(a, ((0, 0), (0, 0), (0, 0), (0, wf - wd))) if wf > wd else a
+            cols = xp.matmul(
+                xp.swapaxes(w.reshape(groups, cin // groups, og * kk), 1, 2),
+                wide.reshape(n, groups, cin // groups, h * wf))
+            cols = cols.reshape(n, groups * og, kh, kw, h * wf)
+            flat = xp.zeros((n, groups * og, hf * wf + dw * (kw - 1)), dtype=cols.dtype)
+            run = h * wf
+            for i in range(kh):
+                for j in range(kw):
+                    start = i * dh * wf + j * dw
+                    flat[:, :, start:start + run] += cols[:, :, i, j]
+            out = flat[:, :, :hf * wf].reshape(n, groups * og, hf, wf)
+        else:
+            cols = xp.matmul(xp.swapaxes(w.reshape(groups, cin // groups, og * kk), 1, 2),
+                             a.reshape(n, groups, cin // groups, h * wd))
+            hf, wf = [(s - 1) * st + d * (q - 1) + 1 for s, st, d, q in
+                      zip((h, wd), stride, dilation, (kh, kw))]
+            out = col2im(cols.reshape(n, groups * og * kk, h * wd), (hf, wf), (kh, kw), dilation,
+                         (0, 0), stride)
+        if any(output_padding):
+            out = xp.pad(out, ((0, 0), (0, 0), (0, output_padding[0]), (0, output_padding[1])))
+        if any(padding):
+            out = out[:, :, padding[0]:hf + output_padding[0] - padding[0],
+                      padding[1]:wf + output_padding[1] - padding[1]]
+        return out if b is None else out + b.reshape(groups * og, 1, 1)
+
+    return {"pad": pad, "im2col": im2col, "col2im": col2im, "max_pool2d": max_pool2d,
+            "conv_transpose2d": conv_transpose2d}

@@ -27,8 +27,10 @@ def ember_backend_dtypes():
 
 @ember.hookimpl
 def ember_backend_kernels():
+    from ._alloc import tune
     from .kernels import make_kernels
 
+    tune()  # keep freed temporaries' pages (glibc; EMBER_NO_MALLOPT=1 turns it off)
     return make_kernels(np)
 
 

@@ -8,6 +8,8 @@ input; unbatched inputs get a batch of one.
 
 import builtins
 
+import numpy as np  # host-side constants only (the asarray kernel takes a numpy.ndarray)
+
 from . import creation as C
 from . import elementwise as E
 from . import indexing as I
@@ -83,13 +85,32 @@ def _window_scatter(spread, x_shape, kernel, stride, padding, dilation, size):
 
 
 def _max_pool_backward(node, g):
+    """Each output's gradient put at its maximum's position, as PyTorch does: one scatter of
+    output-sized arrays into the (padded) input planes, never a window-sized (kh*kw times the
+    output) mask; added up only where windows overlap and two may pick one element."""
     local, x_shape, (kernel, stride, padding, dilation), size, shape = node.ctx
-    g5 = S.reshape(g, (x_shape[0], x_shape[1], 1) + size)
-    K = kernel[0] * kernel[1]
-    pos = S.reshape(C.arange(K, _backend=g._backend), (1, 1, K, 1, 1))
-    spread = E.where(E.eq(local, pos), g5, 0.0)
-    return (_as(_window_scatter(spread, x_shape, kernel, stride, padding, dilation, size),
-                shape),)
+    n, c, h, w = x_shape
+    extra = _ceil_extra(x_shape, size, kernel, stride, padding, dilation)
+    hp, wp = h + 2 * padding[0] + extra[0], w + 2 * padding[1] + extra[1]
+    be = g._backend
+    origin = C.tensor([[i * stride[0] * wp + j * stride[1] for j in range(size[1])]
+                       for i in range(size[0])], dtype=_dt.int64, _backend=be)
+    plane = S.reshape(E.mul(C.arange(n * c, dtype=_dt.int64, _backend=be), hp * wp),
+                      (n, c, 1, 1))
+    # the window position (row-major in kh x kw) as an offset in the padded plane, by arithmetic
+    # rather than a gather (an indexed read checks its range on the host: no good in a trace)
+    local = S.reshape(local, (n, c) + size)
+    row, col = E.floor_divide(local, kernel[1]), E.remainder(local, kernel[1])
+    offset = E.add(E.mul(row, dilation[0] * wp), E.mul(col, dilation[1]))
+    flat = E.add(E.add(offset, origin), plane)
+    overlap = builtins.any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
+    out = I.index_put(C.zeros((n * c * hp * wp,), dtype=g._dtype, _backend=be),
+                      (S.reshape(flat, (-1,)),), S.reshape(g, (-1,)), accumulate=overlap)
+    out = S.reshape(out, (n, c, hp, wp))
+    if (hp, wp) != (h, w):
+        out = I.getitem(out, _ALL + (slice(padding[0], padding[0] + h),
+                                     slice(padding[1], padding[1] + w)))
+    return (_as(out, shape),)
 
 
 @defop("max_pool2d", "nn", "same", namespaces=("ember", "nn.functional"), dtypes=REAL,
@@ -192,7 +213,7 @@ def _avg_pool2d_kernel(k, a, kernel, stride, padding, ceil_mode, count_include_p
     sums = k["sum"](k["reshape"](cols, (n, c, kernel[0] * kernel[1], size[0], size[1])), (2,),
                     False)
     div = _divisor(a.shape, size, kernel, stride, padding, count_include_pad, divisor_override)
-    return k["div"](sums, k["asarray"](div, sums.dtype))
+    return k["div"](sums, k["asarray"](np.asarray(div), sums.dtype))
 
 
 def _avg_pool_backward(node, g):
@@ -261,8 +282,8 @@ def _adaptive_matrix(n, m):
 def _adaptive_kernel(k, a, output_size):
     """Adaptive average pooling as two matrix products with averaging matrices."""
     h, w = a.shape[2:]
-    ph = k["asarray"](_adaptive_matrix(h, output_size[0]), a.dtype)
-    pw = k["asarray"](_adaptive_matrix(w, output_size[1]), a.dtype)
+    ph = k["asarray"](np.asarray(_adaptive_matrix(h, output_size[0])), a.dtype)
+    pw = k["asarray"](np.asarray(_adaptive_matrix(w, output_size[1])), a.dtype)
     return k["matmul"](k["matmul"](ph, a), k["transpose"](pw, 0, 1))
 
 
