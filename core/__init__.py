@@ -21,8 +21,8 @@ from .autograd import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F4
 from . import ops as _ops
 from .ops.creation import (BoolTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor,  # noqa: F401
                            as_tensor, empty_like, full_like, ones_like, zeros_like)
-from .ops.random import (Generator, default_generator, initial_seed, manual_seed,  # noqa: F401
-                         rand_like, randint_like, randn_like, seed)
+from .ops.random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: F401
+                         manual_seed, rand_like, randint_like, randn_like, seed, set_rng_state)
 from .ops._common import result_type  # noqa: F401
 from .ops.reduction import return_types  # noqa: F401
 from .ops.shape import concat  # noqa: F401
@@ -49,9 +49,11 @@ class layout:
 
 
 strided = layout("strided")
+from ._layout import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                      memory_format, preserve_format)
 
 _ops.bind(globals(), Tensor)
-from . import cuda, linalg, nn, optim, utils  # noqa: E402,F401
+from . import cuda, fft, linalg, nn, optim, special, utils  # noqa: E402,F401
 from .serialization import *  # noqa: E402,F401,F403
 from ._as_torch import as_torch  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401,A004

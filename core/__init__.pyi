@@ -19,14 +19,17 @@ from . import backends as backends
 from . import cuda as cuda
 from . import distributed as distributed
 from . import dtypes as dtypes
+from . import fft as fft
 from . import hookspecs as hookspecs
 from . import linalg as linalg
 from . import nn as nn
 from . import ops as ops
 from . import optim as optim
 from . import serialization as serialization
+from . import special as special
 from . import utils as utils
 from . import views as views
+from ember._layout import memory_format as memory_format
 from ember.autograd.mode import enable_grad as enable_grad
 from ember.autograd.mode import inference_mode as inference_mode
 from ember.autograd.mode import no_grad as no_grad
@@ -54,8 +57,11 @@ bfloat16: _dtype
 bool: _dtype
 cdouble: _dtype
 cfloat: _dtype
+channels_last: memory_format
+channels_last_3d: memory_format
 complex128: _dtype
 complex64: _dtype
+contiguous_format: memory_format
 default_generator: Generator
 double: _dtype
 float16: _dtype
@@ -70,6 +76,7 @@ int64: _dtype
 int8: _dtype
 int: _dtype
 long: _dtype
+preserve_format: memory_format
 return_types: Any
 short: _dtype
 strided: _layout
@@ -156,6 +163,11 @@ def argsort(input: Tensor, dim: _Dims = -1, descending: _bool = False, *, stable
 
 def argwhere(input: Tensor) -> Tensor:
     """The coordinates of the nonzero elements, as an (n, ndim) int64 tensor (``nonzero``)."""
+
+def as_strided(input: Tensor, size: _Dims, stride: _Dims, storage_offset: Any = None) -> Tensor:
+    """The view of `input`'s storage with the given size, strides and storage offset (in
+    elements).
+    """
 
 def as_tensor(data: Any, dtype: _dtype | None = None, device: _DeviceLike | None = None) -> Tensor:
     """`data` as a tensor, sharing memory with a NumPy array or tensor when it can."""
@@ -273,8 +285,18 @@ def conv2d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, 
     may be 'valid' or 'same'.
     """
 
+def conv3d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, stride: _Dims = 1, padding: _Dims | _str = 0, dilation: _Dims = 1, groups: _int = 1) -> Tensor:
+    """3-D cross-correlation of (N, C, D, H, W) input with (O, C/groups, kd, kh, kw) weight;
+    padding may be 'valid' or 'same'.
+    """
+
 def conv_transpose2d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, stride: _Dims = 1, padding: _Dims | _str = 0, output_padding: _Dims = 0, groups: _int = 1, dilation: _Dims = 1) -> Tensor:
     """The transposed 2-D convolution (conv2d's gradient with respect to its input)."""
+
+def conv_transpose3d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, stride: _Dims = 1, padding: _Dims | _str = 0, output_padding: _Dims = 0, groups: _int = 1, dilation: _Dims = 1) -> Tensor:
+    """The transposed 3-D convolution (conv3d's gradient with respect to its input); weight
+    (C, O/groups, kd, kh, kw).
+    """
 
 def cos(input: Tensor) -> Tensor:
     """The cosine, in radians."""
@@ -284,6 +306,16 @@ def cosh(input: Tensor) -> Tensor:
 
 def count_nonzero(input: Tensor, dim: _Dims | None = None) -> Tensor:
     """The number of nonzero elements over `dim` (an int, a tuple, or None for all)."""
+
+def cummax(input: Tensor, dim: _Dims) -> Tensor:
+    """``(values, indices)``: the running maximum along `dim` and where it was found (the
+    latest position on ties; NaN propagates).
+    """
+
+def cummin(input: Tensor, dim: _Dims) -> Tensor:
+    """``(values, indices)``: the running minimum along `dim` and where it was found (the
+    latest position on ties; NaN propagates).
+    """
 
 def cumprod(input: Tensor, dim: _Dims, *, dtype: _dtype | None = None) -> Tensor:
     """The running product along `dim`."""
@@ -312,6 +344,12 @@ def diag_embed(input: Tensor, offset: _int = 0, dim1: _int = -2, dim2: _int = -1
 def diagflat(input: Tensor, offset: _int = 0) -> Tensor:
     """The flattened input as diagonal `offset` of a square matrix (a copy)."""
 
+def diagonal(input: Tensor, offset: _int = 0, dim1: _int = 0, dim2: _int = 1) -> Tensor:
+    """The view of the diagonal `offset` of the (dim1, dim2) planes, as the last dim."""
+
+def digamma(input: Tensor) -> Tensor:
+    """The logarithmic derivative of the gamma function (NaN at the negative integers, -inf at 0)."""
+
 def div(input: Tensor, other: Tensor | _Number, *, rounding_mode: _str | None = None) -> Tensor:
     """input / other: true division (integers give the default float dtype), or the quotient
     rounded toward zero (``rounding_mode='trunc'``) or down (``'floor'``) in the promoted dtype.
@@ -339,6 +377,12 @@ def equal(input: Tensor, other: Tensor | _Number) -> _bool:
 
 def erf(input: Tensor) -> Tensor:
     """The error function, 2/sqrt(pi) * integral of exp(-t**2) from 0 to input."""
+
+def erfc(input: Tensor) -> Tensor:
+    """The complementary error function, 1 - erf(input), accurate where erf is near 1."""
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse of erf on (-1, 1) (+-inf at +-1, NaN outside)."""
 
 def exp(input: Tensor) -> Tensor:
     """e ** input."""
@@ -403,11 +447,17 @@ def get_default_backend() -> _str:
 def get_default_dtype() -> _dtype:
     """The default floating-point dtype (float32 unless changed)."""
 
+def get_rng_state() -> Any:
+    """The default generator's state (a uint8 tensor, PyTorch's layout)."""
+
 def gt(input: Tensor, other: Tensor | _Number) -> Tensor:
     """input > other, elementwise, as a bool tensor."""
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Tensors joined column-wise: along dim 0 for 1-d ones, else dim 1 (``cat``)."""
+
+def i0(input: Tensor) -> Tensor:
+    """The modified Bessel function of the first kind, of order 0."""
 
 def index_add(input: Tensor, dim: _Dims, index: Tensor, source: Tensor | _Dims, *, alpha: _Number = 1) -> Tensor:
     """A copy of `input` with ``alpha * source`` added at positions `index` along `dim`
@@ -450,6 +500,9 @@ def le(input: Tensor, other: Tensor | _Number) -> Tensor:
 
 def lerp(input: Tensor, end: Tensor | _Number, weight: Tensor | _Number) -> Tensor:
     """input + weight * (end - input), computed from the nearer end as PyTorch does."""
+
+def lgamma(input: Tensor) -> Tensor:
+    """The log of |gamma(input)| (inf at the poles 0, -1, -2, ...)."""
 
 def linspace(start: _Number, end: Tensor | _Number, steps: _int, *, dtype: _dtype | None = None, device: _DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
     """`steps` evenly spaced values from `start` to `end`, both included."""
@@ -497,6 +550,11 @@ def logical_or(input: Tensor, other: Tensor | _Number) -> Tensor:
 def logical_xor(input: Tensor, other: Tensor | _Number) -> Tensor:
     """True where exactly one of input and other is nonzero."""
 
+def logit(input: Tensor, eps: _Number | None = None) -> Tensor:
+    """log(input / (1 - input)), the inverse of sigmoid; with `eps`, input is first clamped to
+    [eps, 1 - eps] (and the gradient is 0 outside).
+    """
+
 def logspace(start: _Number, end: Tensor | _Number, steps: _int, base: _Number = 10.0, *, dtype: _dtype | None = None, device: _DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
     """`steps` values from ``base ** start`` to ``base ** end``, evenly spaced in the exponent."""
 
@@ -529,6 +587,11 @@ def max_pool1d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, p
 def max_pool2d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, dilation: _Dims = 1, ceil_mode: _bool = False, return_indices: _bool = False) -> Tensor:
     """The maximum of each window (first one on ties; NaN wins); with `return_indices`, also
     each maximum's flat index into its input plane.
+    """
+
+def max_pool3d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, dilation: _Dims = 1, ceil_mode: _bool = False, return_indices: _bool = False) -> Tensor:
+    """The maximum of each 3-D window; with `return_indices`, also each maximum's flat index
+    into its input volume (as max_unpool3d takes it).
     """
 
 def maximum(input: Tensor, other: Tensor | _Number) -> Tensor:
@@ -652,7 +715,9 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: _Dims | None = No
     """
 
 def reshape(input: Tensor, *shape: _Dims) -> Tensor:
-    """The same elements in a new shape; one dim may be -1 (inferred)."""
+    """The same elements in a new shape; one dim may be -1 (inferred). A view where the layout
+    allows it, else a copy.
+    """
 
 def result_type(tensor1: Tensor | _Number, tensor2: Tensor | _Number) -> _dtype:
     """The dtype PyTorch's promotion gives an op on two tensors or Python numbers."""
@@ -701,6 +766,9 @@ def set_default_backend(name: _str) -> None:
 def set_default_dtype(d: _dtype) -> None:
     """Set the default floating-point dtype; only float32 and float64 are accepted (as PyTorch)."""
 
+def set_rng_state(new_state: Any) -> None:
+    """Restore the default generator's state from :func:`get_rng_state`."""
+
 def sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-input)), computed without overflow."""
 
@@ -709,6 +777,9 @@ def sign(input: Tensor) -> Tensor:
 
 def sin(input: Tensor) -> Tensor:
     """The sine, in radians."""
+
+def sinc(input: Tensor) -> Tensor:
+    """sin(pi x) / (pi x), 1 at 0 (the normalized sinc)."""
 
 def sinh(input: Tensor) -> Tensor:
     """The hyperbolic sine."""
@@ -831,6 +902,9 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 
 def where(condition: Tensor, input: Tensor | None = None, other: Tensor | _Number | None = None) -> Tensor:
     """Elements of `input` where `condition` holds, else of `other` (broadcasting all three)."""
+
+def xlogy(input: Tensor, other: Tensor | _Number) -> Tensor:
+    """input * log(other), 0 where input is 0 (unless other is NaN); either may be a number."""
 
 def zeros(*size: _Dims, dtype: _dtype | None = None, device: _DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
     """A tensor of the given size filled with 0 (default float dtype)."""

@@ -3,8 +3,10 @@
 Ops themselves are bound from the registry; nothing here computes on arrays directly.
 """
 
+from . import _layout
 from . import dtypes as _dt
 from .ops import conversion, creation, elementwise, shape
+from .tensor import _wrap_dim
 
 
 def _cast_method(dtype, name):
@@ -68,13 +70,67 @@ def type_(self, dtype=None):
     return conversion.astype(self, dtype)
 
 
-def contiguous(self, memory_format=None):
-    """ember's arrays are always usable as they are; returns self."""
-    return self
+def contiguous(self, memory_format=_layout.contiguous_format):
+    """`self` if it is laid out as `memory_format` says, else a copy that is
+    (CloneBackward0, as PyTorch)."""
+    if memory_format is _layout.preserve_format:
+        raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+    if is_contiguous(self, memory_format):
+        return self
+    return _copy_as(self, memory_format)
 
 
-def is_contiguous(self, memory_format=None):
-    return True
+def _copy_as(self, memory_format):
+    """A copy of `self` (recorded as a clone) laid out as `memory_format` says."""
+    strides = _layout.format_strides(tuple(self._data.shape), memory_format)
+    return _layout.relayout(conversion.clone(self), strides)
+
+
+def is_contiguous(self, memory_format=_layout.contiguous_format) -> bool:
+    """Whether the elements lie in memory in the order `memory_format` says (row-major by
+    default), without gaps."""
+    if _layout.plain(self) and memory_format in (_layout.contiguous_format,
+                                                 _layout.preserve_format):
+        return True
+    shape, strides, _ = _layout.layout(self)
+    return _layout.is_contiguous(shape, strides, memory_format)
+
+
+def stride(self, dim: "int | None" = None) -> "Any":
+    """The step in elements between neighbours along each dim (or along `dim`), as PyTorch
+    lays the tensor out."""
+    strides = _layout.strides(self)
+    if dim is None:
+        return strides
+    return strides[_wrap_dim(dim, len(strides))]
+
+
+def storage_offset(self) -> int:
+    """Where the first element lies in the storage, in elements."""
+    return _layout.layout(self)[2]
+
+
+def data_ptr(self) -> int:
+    """The address of the first element: equal for tensors sharing a storage at the same offset,
+    distinct across storages (ember's addresses are made up where the backend has none)."""
+    s = _layout.storage(self)
+    ptr = s.ptr()
+    return ptr + _layout.layout(self)[2] * self._dtype.itemsize if ptr else 0
+
+
+def untyped_storage(self) -> "Any":
+    """The storage this tensor views (its size in bytes and address)."""
+    return _layout.UntypedStorage(_layout.storage(self))
+
+
+def _to(self, *args, memory_format=None, **kwargs):
+    """``Tensor.to`` (ember.ops.conversion.to) that also takes a ``memory_format``."""
+    out = conversion.to(self, *args, **kwargs)
+    if memory_format is None or memory_format is _layout.preserve_format:
+        return out
+    if is_contiguous(out, memory_format):
+        return out
+    return _copy_as(out, memory_format)
 
 
 def cpu(self):
@@ -112,19 +168,30 @@ def zero_(self):
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Fill with uniform random numbers in [a, b), in place."""
-    from .ops.random import rand
+    """Fill with uniform random numbers in [a, b), in place (PyTorch's numbers on the CPU)."""
+    from .ops.random import fill_numbers, rand
 
-    r = rand(self.shape, dtype=self._dtype, generator=generator, _backend=self._backend)
-    return conversion.copy_(self, r * (b - a) + a)
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > "
+                           f"to={b}")
+    r = fill_numbers(self, "rand", a, b, generator)
+    if r is None:
+        r = rand(self.shape, dtype=self._dtype, generator=generator, _backend=self._backend)
+        r = r * (b - a) + a
+    return conversion.copy_(self, r)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Fill with normal random numbers, in place."""
-    from .ops.random import randn
+    """Fill with normal random numbers, in place (PyTorch's numbers on the CPU)."""
+    from .ops.random import fill_numbers, randn
 
-    r = randn(self.shape, dtype=self._dtype, generator=generator, _backend=self._backend)
-    return conversion.copy_(self, r * std + mean)
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    r = fill_numbers(self, "randn", mean, std, generator)
+    if r is None:
+        r = randn(self.shape, dtype=self._dtype, generator=generator, _backend=self._backend)
+        r = r * std + mean
+    return conversion.copy_(self, r)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -135,9 +202,9 @@ def bernoulli_(self, p=0.5, *, generator=None):
     work = self._dtype if self._dtype.is_floating_point else _dt.get_default_dtype()
     if isinstance(p, type(self)):
         probs = shape.expand(conversion.astype(p.detach(), work), self.shape)
-    else:
-        probs = creation.full(self.shape, float(p), dtype=work, _backend=self._backend)
-    return conversion.copy_(self, bernoulli(probs, generator=generator))
+        return conversion.copy_(self, bernoulli(probs, generator=generator))
+    like = creation.empty(self.shape, dtype=work, _backend=self._backend)
+    return conversion.copy_(self, bernoulli(like, float(p), generator=generator))
 
 
 def pin_memory(self, device=None):
@@ -159,7 +226,7 @@ def install(cls):
     cls.normal_ = normal_
     cls.fill_ = fill_
     cls.zero_ = zero_
-    cls.to = conversion.to
+    cls.to = _to
     cls.where = where
     for name, dt in (("float", _dt.float32), ("double", _dt.float64), ("half", _dt.float16),
                      ("bfloat16", _dt.bfloat16), ("long", _dt.int64), ("int", _dt.int32),
@@ -177,6 +244,10 @@ def install(cls):
     cls.type = type_
     cls.contiguous = contiguous
     cls.is_contiguous = is_contiguous
+    cls.stride = stride
+    cls.storage_offset = storage_offset
+    cls.data_ptr = data_ptr
+    cls.untyped_storage = untyped_storage
     cls.cpu = cpu
     cls.cuda = cuda
     cls.view_as = view_as

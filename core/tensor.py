@@ -8,6 +8,7 @@ points and printing.
 import builtins
 import warnings
 
+from . import _layout
 from . import dtypes as _dt
 from .autograd.graph import grad_mode
 
@@ -77,10 +78,11 @@ class Tensor:
     # _vc: the version counter, a one-element list shared by a tensor, its views and detach()
     # _output_nr: which output of grad_fn this tensor is; _view: see ember.views (a view's base)
     # _alias_of, _aliases: the storage an alias shares on an immutable backend (ember.views); set
-    # only on the tensors concerned
+    # only on the tensors concerned; _layout, _storage: see ember._layout (None where a tensor
+    # is row-major over a storage of its own)
     __slots__ = ("_data", "_backend", "_dtype", "_rg", "_grad", "grad_fn", "_vc", "_output_nr",
                  "_view", "_grad_acc", "_retains_grad", "_hooks", "_alias_of", "_aliases",
-                 "__weakref__")
+                 "_layout", "_storage", "__weakref__")
     __hash__ = object.__hash__
     __array_priority__ = 1000  # numpy defers reflected operators to us
 
@@ -293,6 +295,9 @@ class Tensor:
         self._data = other._data
         self._dtype = other._dtype
         self._backend = other._backend
+        if self._view is None:
+            self._layout = None
+            _layout.share(self, other)
 
     def _type_name(self):
         return {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
@@ -388,6 +393,8 @@ def _wrap(raw, backend, dtype, cls=Tensor):
     t._grad_acc = None
     t._retains_grad = False
     t._hooks = None
+    t._layout = None
+    t._storage = None
     return t
 
 
@@ -421,6 +428,7 @@ def _alias(t):
         from . import views
 
         views.track(out, t, "reshape", (t._data.shape,), autograd=False)
+    _layout.share(out, t)
     return out
 
 

@@ -207,6 +207,10 @@ class Tensor:
         """The indices that sort `input` along `dim` (ties in their original order)."""
     def argwhere(self) -> Tensor:
         """The coordinates of the nonzero elements, as an (n, ndim) int64 tensor (``nonzero``)."""
+    def as_strided(self, size: _Dims, stride: _Dims, storage_offset: Any = None) -> Tensor:
+        """The view of `input`'s storage with the given size, strides and storage offset (in
+        elements).
+        """
     def asin(self) -> Tensor:
         """The inverse sine (NaN outside [-1, 1])."""
     def asin_(self) -> Tensor:
@@ -302,8 +306,10 @@ class Tensor:
         """In-place version of :func:`clamp`."""
     def clone(self, *, memory_format: Any = None) -> Tensor:
         """A copy of `input` that autograd sees as a function of it."""
-    def contiguous(self, memory_format: Any = None) -> Tensor:
-        """ember's arrays are always usable as they are; returns self."""
+    def contiguous(self, memory_format: Any = ...) -> Tensor:
+        """`self` if it is laid out as `memory_format` says, else a copy that is
+        (CloneBackward0, as PyTorch).
+        """
     def copy_(self, src: Tensor, non_blocking: _bool = False) -> Tensor:
         """Copy `src` into `self` in place (broadcasting and casting), keeping the object."""
     def cos(self) -> Tensor:
@@ -318,6 +324,14 @@ class Tensor:
         """The number of nonzero elements over `dim` (an int, a tuple, or None for all)."""
     def cpu(self) -> Tensor: ...
     def cuda(self, device: _DeviceLike | None = None, non_blocking: _bool = False) -> Tensor: ...
+    def cummax(self, dim: _Dims) -> Tensor:
+        """``(values, indices)``: the running maximum along `dim` and where it was found (the
+        latest position on ties; NaN propagates).
+        """
+    def cummin(self, dim: _Dims) -> Tensor:
+        """``(values, indices)``: the running minimum along `dim` and where it was found (the
+        latest position on ties; NaN propagates).
+        """
     def cumprod(self, dim: _Dims, *, dtype: _dtype | None = None) -> Tensor:
         """The running product along `dim`."""
     def cumsum(self, dim: _Dims, *, dtype: _dtype | None = None) -> Tensor:
@@ -327,6 +341,10 @@ class Tensor:
         """The same data without autograd history; changes to it are not recorded."""
     @data.setter
     def data(self, value: Tensor) -> None: ...
+    def data_ptr(self) -> _int:
+        """The address of the first element: equal for tensors sharing a storage at the same offset,
+        distinct across storages (ember's addresses are made up where the backend has none).
+        """
     def det(self) -> Tensor:
         """The determinant of a square matrix (or of each in a batch)."""
     def detach(self) -> Tensor:
@@ -345,6 +363,12 @@ class Tensor:
         """
     def diagflat(self, offset: _int = 0) -> Tensor:
         """The flattened input as diagonal `offset` of a square matrix (a copy)."""
+    def diagonal(self, offset: _int = 0, dim1: _int = 0, dim2: _int = 1) -> Tensor:
+        """The view of the diagonal `offset` of the (dim1, dim2) planes, as the last dim."""
+    def digamma(self) -> Tensor:
+        """The logarithmic derivative of the gamma function (NaN at the negative integers, -inf at 0)."""
+    def digamma_(self) -> Tensor:
+        """In-place version of :func:`digamma`."""
     def dim(self) -> _int: ...
     def div(self, other: Tensor | _Number, *, rounding_mode: _str | None = None) -> Tensor:
         """input / other: true division (integers give the default float dtype), or the quotient
@@ -367,6 +391,14 @@ class Tensor:
         """The error function, 2/sqrt(pi) * integral of exp(-t**2) from 0 to input."""
     def erf_(self) -> Tensor:
         """In-place version of :func:`erf`."""
+    def erfc(self) -> Tensor:
+        """The complementary error function, 1 - erf(input), accurate where erf is near 1."""
+    def erfc_(self) -> Tensor:
+        """In-place version of :func:`erfc`."""
+    def erfinv(self) -> Tensor:
+        """The inverse of erf on (-1, 1) (+-inf at +-1, NaN outside)."""
+    def erfinv_(self) -> Tensor:
+        """In-place version of :func:`erfinv`."""
     def exp(self) -> Tensor:
         """e ** input."""
     def exp2(self) -> Tensor:
@@ -423,6 +455,10 @@ class Tensor:
         """input > other, elementwise, as a bool tensor."""
     def half(self, memory_format: Any = None) -> Tensor:
         """``self.to(ember.float16)``."""
+    def i0(self) -> Tensor:
+        """The modified Bessel function of the first kind, of order 0."""
+    def i0_(self) -> Tensor:
+        """In-place version of :func:`i0`."""
     def index_add(self, dim: _Dims, index: Tensor, source: Tensor | _Dims, *, alpha: _Number = 1) -> Tensor:
         """A copy of `input` with ``alpha * source`` added at positions `index` along `dim`
         (repeated indices all add).
@@ -442,7 +478,10 @@ class Tensor:
         ``ember.linalg.LinAlgError``.
         """
     def is_complex(self) -> _bool: ...
-    def is_contiguous(self, memory_format: Any = None) -> _bool: ...
+    def is_contiguous(self, memory_format: Any = ...) -> _bool:
+        """Whether the elements lie in memory in the order `memory_format` says (row-major by
+        default), without gaps.
+        """
     def is_floating_point(self) -> _bool: ...
     @property
     def is_leaf(self) -> _bool: ...
@@ -469,6 +508,10 @@ class Tensor:
         """input + weight * (end - input), computed from the nearer end as PyTorch does."""
     def lerp_(self, end: Tensor | _Number, weight: Tensor | _Number) -> Tensor:
         """In-place version of :func:`lerp`."""
+    def lgamma(self) -> Tensor:
+        """The log of |gamma(input)| (inf at the poles 0, -1, -2, ...)."""
+    def lgamma_(self) -> Tensor:
+        """In-place version of :func:`lgamma`."""
     def log(self) -> Tensor:
         """The natural logarithm (NaN below 0, -inf at 0)."""
     def log10(self) -> Tensor:
@@ -507,6 +550,12 @@ class Tensor:
         """True where exactly one of input and other is nonzero."""
     def logical_xor_(self, other: Tensor | _Number) -> Tensor:
         """In-place version of :func:`logical_xor`."""
+    def logit(self, eps: _Number | None = None) -> Tensor:
+        """log(input / (1 - input)), the inverse of sigmoid; with `eps`, input is first clamped to
+        [eps, 1 - eps] (and the gradient is 0 outside).
+        """
+    def logit_(self, eps: _Number | None = None) -> Tensor:
+        """In-place version of :func:`logit`."""
     def logsumexp(self, dim: _Dims, keepdim: _bool = False) -> Tensor:
         """log(sum(exp(input))) over `dim`, computed stably (-inf for an empty dim)."""
     def long(self, memory_format: Any = None) -> Tensor:
@@ -594,7 +643,7 @@ class Tensor:
         a `size`): ``mean + std * randn``, so gradients reach tensor means and stds.
         """
     def normal_(self, mean: Tensor | _Number = 0.0, std: Tensor | _Number = 1.0, *, generator: Generator | None = None) -> Tensor:
-        """Fill with normal random numbers, in place."""
+        """Fill with normal random numbers, in place (PyTorch's numbers on the CPU)."""
     def numel(self) -> _int: ...
     def numpy(self, *, force: _bool = False) -> Any:
         """The data as a NumPy array; shares memory where the backend allows it."""
@@ -643,7 +692,9 @@ class Tensor:
     def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         """Set whether autograd records ops on this (leaf) tensor; returns self."""
     def reshape(self, *shape: _Dims) -> Tensor:
-        """The same elements in a new shape; one dim may be -1 (inferred)."""
+        """The same elements in a new shape; one dim may be -1 (inferred). A view where the layout
+        allows it, else a copy.
+        """
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
     @property
@@ -688,6 +739,10 @@ class Tensor:
         """The sine, in radians."""
     def sin_(self) -> Tensor:
         """In-place version of :func:`sin`."""
+    def sinc(self) -> Tensor:
+        """sin(pi x) / (pi x), 1 at 0 (the normalized sinc)."""
+    def sinc_(self) -> Tensor:
+        """In-place version of :func:`sinc`."""
     def sinh(self) -> Tensor:
         """The hyperbolic sine."""
     def sinh_(self) -> Tensor:
@@ -717,6 +772,12 @@ class Tensor:
         """`input` without its size-1 dims (or only those of `dim`, an int or tuple)."""
     def std(self, dim: _Dims | None = None, unbiased: _bool | None = None, keepdim: _bool = False, *, correction: _Number | None = None) -> Tensor:
         """The standard deviation: the square root of :func:`var`."""
+    def storage_offset(self) -> _int:
+        """Where the first element lies in the storage, in elements."""
+    def stride(self, dim: _Dims | None = None) -> Any:
+        """The step in elements between neighbours along each dim (or along `dim`), as PyTorch
+        lays the tensor out.
+        """
     def sub(self, other: Tensor | _Number, *, alpha: _Number = 1) -> Tensor:
         """input - alpha * other."""
     def sub_(self, other: Tensor | _Number, *, alpha: _Number = 1) -> Tensor:
@@ -745,10 +806,8 @@ class Tensor:
         """`input` repeated along each dim; `dims` shorter than the tensor is padded with ones in
         front (``repeat``: RepeatBackward0, as PyTorch).
         """
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Convert dtype and/or move to another device or backend: ``t.to(ember.float64)``,
-        ``t.to("cuda")``, ``t.to(other)``, ``t.to(backend="jax")``.
-        """
+    def to(self, *args: Any, memory_format: Any = None, **kwargs: Any) -> Tensor:
+        """``Tensor.to`` (ember.ops.conversion.to) that also takes a ``memory_format``."""
     def tolist(self) -> Any: ...
     def topk(self, k: _int, dim: _Dims = -1, largest: _bool = True, sorted: _bool = True) -> Any:
         """``(values, indices)`` of the `k` largest (or smallest) elements along `dim`, in order."""
@@ -778,23 +837,35 @@ class Tensor:
         """The slices of `input` along `dim`, as a tuple of views without that dim."""
     def unflatten(self, dim: _Dims, sizes: _Dims) -> Tensor:
         """Dim `dim` expanded into `sizes` (one may be -1): a view (ViewBackward0, as PyTorch)."""
+    def unfold(self, dimension: _int, size: _int, step: _int) -> Tensor:
+        """The view of every window of `size` elements along `dimension`, `step` apart, each as a
+        new last dim (``Tensor.unfold``; ``nn.functional.unfold`` is im2col).
+        """
     def uniform_(self, a: _Number = 0.0, b: _Number = 1.0, *, generator: Generator | None = None) -> Tensor:
-        """Fill with uniform random numbers in [a, b), in place."""
+        """Fill with uniform random numbers in [a, b), in place (PyTorch's numbers on the CPU)."""
     def unique(self, sorted: _bool = True, return_inverse: _bool = False, return_counts: _bool = False, dim: _Dims | None = None) -> Any:
         """The distinct elements, sorted; with `return_inverse` where each element went, with
         `return_counts` how often each occurs.
         """
     def unsqueeze(self, dim: _Dims) -> Tensor:
         """`input` with a size-1 dim inserted at `dim`."""
+    def untyped_storage(self) -> Any:
+        """The storage this tensor views (its size in bytes and address)."""
     def var(self, dim: _Dims | None = None, unbiased: _bool | None = None, keepdim: _bool = False, *, correction: _Number | None = None) -> Tensor:
         """The variance over `dim`, divided by ``N - correction`` (1 by default; ``unbiased=False``
         is ``correction=0``).
         """
     def view(self, *shape: _Dims) -> Tensor:
-        """A view of the same elements in a new shape (ember: a reshape)."""
+        """A view of the same elements in a new shape, or (``view(dtype)``) of the same bits as
+        another dtype; PyTorch's RuntimeError where the layout allows no view.
+        """
     def view_as(self, other: Tensor | _Number) -> Tensor: ...
     def where(self, condition: Tensor, other: Tensor | _Number) -> Tensor:
         """``where(condition, self, other)``: PyTorch's method takes self as the input."""
+    def xlogy(self, other: Tensor | _Number) -> Tensor:
+        """input * log(other), 0 where input is 0 (unless other is NaN); either may be a number."""
+    def xlogy_(self, other: Tensor | _Number) -> Tensor:
+        """In-place version of :func:`xlogy`."""
     def zero_(self) -> Tensor:
         """Fill with zeros, in place."""
 

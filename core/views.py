@@ -59,12 +59,24 @@ def track(view, source, kernel, args, autograd=True):
     return view
 
 
-def _track_storage(view, source, kernel, args):
+def track_steps(view, root, steps):
+    """Record that `view` is made from `root` (a tensor that is not a view) by `steps`, whatever
+    tensor it was asked of (``as_strided`` views the storage, not its input)."""
+    view._view = (root, tuple(steps), root.grad_fn)
+    view._vc = root._vc
+    if not root._backend.mutable:
+        _track_storage(view, root, steps)
+    return view
+
+
+def _track_storage(view, source, kernel, args=None):
+    """`kernel` and `args` are one step; or `kernel` is a list of steps and `args` None."""
+    new = [(kernel, args)] if args is not None else list(kernel)
     meta = _alias_of(source)
     if meta is not None:
-        base, steps = meta[0], meta[1] + [(kernel, args)]
+        base, steps = meta[0], meta[1] + new
     else:
-        base, steps = source, [(kernel, args)]
+        base, steps = source, new
     view._alias_of = (base, steps)
     aliases = getattr(base, "_aliases", None)
     if aliases is None:
@@ -125,9 +137,12 @@ def written(t):
 
 def positions(base, steps):
     """The raw int64 array of flat positions in `base` that the view made by `steps` covers."""
-    be = base._backend
+    return flat_positions(base._backend, base._data.shape, steps)
+
+
+def flat_positions(be, shape, steps):
+    """The raw int64 array of flat positions that `steps` cover in an array of `shape`."""
     k = be.kernels
-    shape = base._data.shape
     n = 1
     for s in shape:
         n *= s
@@ -137,11 +152,26 @@ def positions(base, steps):
 
 def _write_back(base, steps, new_view):
     """The base's array with the elements the view covers replaced by `new_view`."""
-    k = base._backend.kernels
-    shape = base._data.shape
+    return _write_into(base._backend, base._data, steps, new_view)
+
+
+def _write_into(be, raw, steps, new_view):
+    """`raw` with the elements that `steps` view replaced by `new_view`. A step that reads the
+    bits as another dtype (``view(dtype)``) is undone by reading them back."""
+    k = be.kernels
+    for i in range(len(steps) - 1, -1, -1):
+        if steps[i][0] == "view_dtype":
+            before = _apply(k, steps[:i], raw)
+            inner = k["view_dtype"](before, *steps[i][1])
+            inner = _write_into(be, inner, steps[i + 1:], new_view)
+            itemsize = getattr(inner.dtype, "itemsize", None) or steps[i][1][0].itemsize
+            return _write_into(be, raw, steps[:i], k["view_dtype"](inner, before.dtype, itemsize))
+    if not steps:
+        return new_view
+    shape = raw.shape
     n = 1
     for s in shape:
         n *= s
-    flat = k["index_put"](k["reshape"](base._data, (n,)), (positions(base, steps),), new_view,
-                          False)
+    flat = k["index_put"](k["reshape"](raw, (n,)), (flat_positions(be, shape, steps),),
+                          new_view, False)
     return k["reshape"](flat, shape)

@@ -40,7 +40,7 @@ def _ok(proc):
 
 # each program in PROGRAMS with its arguments; under PyTorch they all run in one process
 # (importing PyTorch takes seconds), so none may depend on what another leaves set
-_ARGS = {"torch_imports.py": ["a", "-b"], "torch_setup_lines.py": []}
+_ARGS = {"torch_imports.py": ["a", "-b"], "torch_setup_lines.py": [], "seeded_tutorial.py": []}
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +90,15 @@ def test_tutorial_setup_lines_and_reprs_are_pytorch_s(pytorch_prints):
     assert out.endswith("torch.strided torch.strided [torch.strided]\n")
     assert "ember" not in out
     _same_as_pytorch("torch_setup_lines.py", out, pytorch_prints)
+
+
+def test_a_seeded_tutorial_prints_pytorch_s_numbers(pytorch_prints):
+    """manual_seed, random data, default init, dropout, shuffling and random_split: the same
+    random numbers as PyTorch's CPU generator, so the printed training run is PyTorch's."""
+    out = _run_program("seeded_tutorial.py")
+    assert out.startswith("tensor([0.4963, 0.7682, 0.0885])\n")  # torch.manual_seed(0); rand(3)
+    assert "grad_fn=<SelectBackward0>" in out
+    _same_as_pytorch("seeded_tutorial.py", out, pytorch_prints)
 
 
 def test_a_module_runs_with_dash_m(tmp_path):

@@ -12,7 +12,7 @@ from ember import backends, ops
 from ember_numpy.kernels import area_name, merge
 
 # an area module holds the ops of this kind; every other area is named after its kind
-_KIND_OF_AREA = {"conv": "nn"}
+_KIND_OF_AREA = {"conv": "nn", "special": "elementwise"}
 
 
 def _misplaced(tables):
@@ -65,7 +65,8 @@ def test_a_kernel_defined_in_two_areas_is_refused():
 
 def test_jax_table_is_the_numpy_table_with_overrides():
     """JAX's areas build on NumPy's: every NumPy kernel is in JAX's table, but for the conv area,
-    which JAX writes whole (no strided views or writes: max pooling is core's composite)."""
+    which JAX writes whole (no strided views or writes: max pooling and the transposed
+    convolution are core's composites)."""
     b = backends.installed().get("jax")
     if b is None or b.status != backends.AVAILABLE:
         pytest.skip(f"the jax backend is not available: {getattr(b, 'reason', 'not installed')}")
@@ -73,4 +74,7 @@ def test_jax_table_is_the_numpy_table_with_overrides():
     from ember_numpy.kernels import make_kernels as numpy_kernels
 
     b.kernels  # noqa: B018 - loads the backend, which enables JAX's 64-bit types
-    assert sorted(set(numpy_kernels(np)) - set(make_kernels())) == ["max_pool2d"]
+    # NumPy's strided views that writes go through (JAX takes core's composites for them)
+    strided = {"as_strided", "diagonal", "unfold"}
+    assert sorted(set(numpy_kernels(np)) - set(make_kernels()) - strided) == \
+        ["conv_transpose2d", "max_pool2d"]

@@ -4,7 +4,8 @@ and writing at an index:
 - arrays are immutable: ``setitem`` and ``index_put`` return a new array made with
   ``a.at[index]``, and ember rebinds the tensor to it;
 - JAX clamps (gather) or drops (scatter) out-of-range integer array indices, so they are checked
-  and raise IndexError, as in NumPy;
+  and raise IndexError, as in NumPy; inside a trace (``ember.compile``) the check would need a
+  value on the host, so there, as under ``jax.jit``, it is not made;
 - each runs as a jitted function, one per index structure: JAX's eager indexing builds its work
   op by op and takes tens to hundreds of microseconds a call. Ints and index arrays are traced
   arguments, slices are part of the structure (as they are of JAX's own slice ops). A bool mask
@@ -23,6 +24,8 @@ from ember_numpy import indexing as numpy_api
 def make(jnp):
     """The indexing kernels on `jnp` (jax.numpy, with 64-bit types enabled)."""
     import jax
+
+    tracer = jax.core.Tracer
 
     def _rebuild(a, static, dynamic):
         """Inside a jitted function: the index for `a`, and whether an index array is out of
@@ -74,14 +77,14 @@ def make(jnp):
     def getitem(a, index):
         static, dynamic = split_index(a.shape, index)
         out, bad = _gather(a, dynamic, static)
-        if _ARRAY in static and bool(bad):
+        if _ARRAY in static and not isinstance(bad, tracer) and bool(bad):
             raise_out_of_range(a.shape, index)
         return out
 
     def _put(a, index, values, how):
         static, dynamic = split_index(a.shape, index)
         out, bad = _scatter(a, dynamic, values, static, how)
-        if _ARRAY in static and bool(bad):
+        if _ARRAY in static and not isinstance(bad, tracer) and bool(bad):
             raise_out_of_range(a.shape, index)
         return out
 

@@ -13,6 +13,7 @@ that differ, each module's docstring saying which and why. In short:
 - reduction: no ``asarray`` around jnp's results; stable sorts with ``stable=True``;
 - indexing: reads and writes jitted per index structure, ``.at[]`` writes, range checks;
 - linalg: full-precision matmul, singular matrices reported in ``info``;
+- special: ``jax.scipy.special``'s, with PyTorch's values at the poles and infinities;
 - conv: all JAX's own (no strided views, no writes), with ``lax`` convolution.
 
 The shape area has no module here: jnp's shape functions behave as NumPy's.
@@ -21,9 +22,11 @@ The shape area has no module here: jnp's shape functions behave as NumPy's.
 from ember_numpy import shape
 from ember_numpy.kernels import area_name, merge
 
-from . import conv, conversion, creation, elementwise, indexing, linalg, random, reduction
+from . import (conv, conversion, creation, elementwise, fft, indexing, linalg, random,
+               reduction, special)
 
-AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv)
+AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv,
+         fft, special)
 
 
 def make_kernels():

@@ -1,5 +1,8 @@
 """JAX's random kernels, all its own: JAX has no stateful generator, so the state is a
-``jax.random`` key held in a small mutable object, and each draw splits it and advances it. Each
+``jax.random`` key held in a small mutable object, and each draw splits it and advances it.
+Eager draws on the CPU come from ember's PyTorch-compatible CPU generator instead; these kernels
+draw inside ``ember.compile``'d steps (where the key is threaded through the program) and on
+JAX's GPU devices. Each
 draw runs as one jitted call per shape and dtype (``jax.random`` op by op takes tens to hundreds
 of microseconds a call)."""
 

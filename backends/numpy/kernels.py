@@ -2,16 +2,19 @@
 
 An area is the kind of an op (``ember.ops.REGISTRY[name].kind``): creation, conversion, random,
 elementwise, reduction, shape, indexing, linalg, and conv for the nn ops on sliding windows
-(padding, unfold/fold, max pooling); the other nn ops are core's composites, so there is no nn
+(padding, unfold/fold, max pooling), and special for the elementwise special functions (erfc,
+erfinv, lgamma, digamma, i0); the other nn ops are core's composites, so there is no nn
 area. Each area module has ``make(xp)``, its kernels written against the NumPy API for an array
 module `xp`, so the CuPy backend builds the same table on cupy and the JAX backend on
 ``jax.numpy``, each overriding only where its library differs. The signatures are those of
 ``ember.ops.kernel_signatures()``.
 """
 
-from . import conv, conversion, creation, elementwise, indexing, linalg, random, reduction, shape
+from . import (conv, conversion, creation, elementwise, fft, indexing, linalg, random, reduction,
+               shape, special)
 
-AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv)
+AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv,
+         fft, special)
 
 
 def area_name(module):

@@ -1,5 +1,7 @@
 """NumPy-API kernels for the random ops (shared with CuPy): the state is a ``Generator`` (on
-PCG64 here; CuPy's backend makes its own), and each draw advances it."""
+PCG64 here; CuPy's backend makes its own), and each draw advances it. They serve CuPy's GPU
+draws: on the CPU, ember draws PyTorch's numbers itself (``ember._mt19937``) for every backend,
+so the NumPy backend keeps these only as the primitives' kernels it must give."""
 
 
 def make(xp):

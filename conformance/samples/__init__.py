@@ -9,7 +9,9 @@ The entries live in one module per area, as ``ember.ops`` does; ``_common`` hold
 share. ``ENTRIES`` gathers them, and an op given two entries is an error.
 """
 
-from . import conv, creation, elementwise, indexing, linalg, nn, reduction, shape
+from ..generated import extend
+from . import (conv, creation, elementwise, fft, indexing, linalg, nn, reduction, resample,
+               shape, special, volume)
 
 
 def _gather(*parts):
@@ -23,4 +25,6 @@ def _gather(*parts):
     return entries
 
 
-ENTRIES = _gather(elementwise, reduction, linalg, shape, indexing, creation, conv, nn)
+# each entry's samples are then extended with those generated from the op's declaration
+ENTRIES = extend(_gather(elementwise, reduction, linalg, shape, indexing, creation, conv, nn,
+                         resample, special, volume, fft))

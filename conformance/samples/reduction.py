@@ -388,6 +388,40 @@ def topk_errors(m):
             E(RuntimeError, m(3, dtype=ember.bool), 1)]
 
 
+def cum_extreme_samples(m):
+    d = m.distinct
+    out = [S(d(2, 4), 1).named("dim"), S(d(3, 2), 0).named("dim 0"),
+           S(d(2, 3, 2), -2).named("negative dim"), S(m(), 0).named("0-d"),
+           S(m(0, 3), 1).named("empty"),
+           S(m.few(3, 6), 1).no_grad().key().named("ties take the latest index")]
+    if m.dtype.is_floating_point:
+        out.append(S(m.values([[1.0, nan, 3.0, nan, -inf], [2.0, 1.0, inf, 0.0, 5.0]]), 1)
+                   .no_grad().key().named("nan propagates, latest nan"))
+    return out
+
+
+def _cum_extreme_ref(later):
+    """A sequential scan: the later element wins when later(x, best) or when it is NaN."""
+    def ref(a, dim):
+        if a.ndim == 0:
+            return a, np.zeros((), np.int64)
+        x = np.moveaxis(a, dim, -1)
+        values, indices = np.empty_like(x), np.zeros(x.shape, np.int64)
+        for pos in np.ndindex(x.shape[:-1]):
+            for i in range(x.shape[-1]):
+                if i == 0 or np.isnan(x[pos + (i,)]) or \
+                        (not np.isnan(best) and later(x[pos + (i,)], best)):
+                    best, at = x[pos + (i,)], i
+                values[pos + (i,)], indices[pos + (i,)] = best, at
+        return np.moveaxis(values, -1, dim), np.moveaxis(indices, -1, dim)
+    return ref
+
+
+def cum_extreme_errors(m):
+    return [E(IndexError, m(2, 3), 2), E(TypeError, m(2, 3)),
+            E(NotImplementedError, m(3, dtype=ember.complex64), 0).requires(ember.complex64)]
+
+
 def unique_samples(m):
     out = [S(m.few(3, 4)).named("2-d"),
            S(m.few(6), return_inverse=True).out(_pair).named("inverse"),
@@ -489,6 +523,10 @@ ENTRIES = [
           errors=sort_errors),
     Entry("topk", topk_samples, _topk_ref, out=_pair, errors=topk_errors,
           custom={"variants": tuple_variants}),
+    Entry("cummax", cum_extreme_samples, _cum_extreme_ref(np.greater_equal), out=_pair,
+          errors=cum_extreme_errors, custom={"variants": tuple_variants}),
+    Entry("cummin", cum_extreme_samples, _cum_extreme_ref(np.less_equal), out=_pair,
+          errors=cum_extreme_errors, custom={"variants": tuple_variants}),
     Entry("unique", unique_samples, _unique_ref, errors=unique_errors,
           custom={"variants": tuple_variants}),
 ]

@@ -32,6 +32,13 @@ def reshape_errors(m):
             E(TypeError, m(2, 3), "a"), E(RuntimeError, m(2, 3), (0, -1))]
 
 
+def _view_errors(m):
+    """reshape's errors, and a view that spans two contiguous runs of a transposed tensor."""
+    t = m(3, 2)
+    t.layout = "transposed"
+    return reshape_errors(m) + [E(RuntimeError, t, (6,))]
+
+
 def flatten_samples(m):
     return [S(m(2, 3, 2)).named("all"), S(m(2, 3, 2), 1).named("start_dim"),
             S(m(2, 3, 2), 0, -2).named("end_dim"), S(m()).named("0-d"),
@@ -423,9 +430,69 @@ def _repeat_interleave_ref(a, repeats, dim=None):
     return np.repeat(a, repeats, axis=dim)
 
 
+# -- strided views ---------------------------------------------------------------------------------
+def _diagonal_samples(m):
+    return [S(m(3, 4)).is_view().named("main"), S(m(3, 4), 1).is_view().named("above"),
+            S(m(2, 3, 4), -1, 2, 0).is_view().named("3-d below"),
+            S(m(2, 2), 5).named("empty")]
+
+
+def _diagonal_ref(a, offset=0, dim1=0, dim2=1):
+    """np.diagonal, as a writable view (einsum's diagonal of the square block it lies in)."""
+    moved = np.moveaxis(a, (dim1 % a.ndim, dim2 % a.ndim), (-2, -1))
+    n = len(np.diagonal(moved, offset, -2, -1)[(0,) * (a.ndim - 2)]) if moved.size else 0
+    r, c = max(-offset, 0), max(offset, 0)
+    return np.einsum("...ii->...i", moved[..., r:r + n, c:c + n])
+
+
+def _unfold_samples(m):
+    return [S(m(5), 0, 2, 1).is_view().named("overlapping"),
+            S(m(3, 4), 1, 2, 2).is_view().named("windows"),
+            S(m(3, 4), -2, 3, 1).is_view().named("negative dim"),
+            S(m(3, 4), 1, 0, 1).named("empty windows")]
+
+
+def _unfold_ref(a, dimension, size, step):
+    d = dimension % a.ndim
+    windows = np.lib.stride_tricks.sliding_window_view(a, size, axis=d, writeable=True)
+    return windows[(slice(None),) * d + (slice(None, None, step),)]
+
+
+def _as_strided_samples(m):
+    return [S(m(3, 4), (2, 2), (1, 4), 1).is_view().named("transposed block"),
+            S(m(6), (3,), (2,)).is_view().named("every other"),
+            S(m(2, 3), (2, 2), (1, 1)).is_view().named("overlapping"),
+            S(m(4), (), ()).is_view().named("0-d")]
+
+
+def _as_strided_ref(a, size, stride, storage_offset=0):
+    flat = np.ascontiguousarray(a).reshape(-1)
+    return np.lib.stride_tricks.as_strided(flat[storage_offset:], size,
+                                           [s * flat.itemsize for s in stride])
+
+
+def _as_strided_errors(m):
+    return [E(RuntimeError, m(3, 4), (3, 3), (1,)), E(RuntimeError, m(3, 4), (2,), (-1,)),
+            E(RuntimeError, m(3, 4), (5, 5), (4, 1))]
+
+
+def _view_dtype_errors(m):
+    """A 0-d tensor, and a last dim that the wider dtype does not divide."""
+    out = [E(RuntimeError, m(), ember.int8 if m.dtype.itemsize > 1 else ember.int16)]
+    if m.dtype.itemsize < 16:
+        out.append(E(RuntimeError, m(3, 3), ember.complex128))
+    return out
+
+
+def _view_dtype_samples(m):
+    return [S(m(3, 4), m.dtype).is_view().named("same dtype"), S(m(), m.dtype).named("0-d")]
+
+
 ENTRIES = [
     Entry("reshape", _reshape_samples(views=False), _reshape_ref, errors=reshape_errors),
-    Entry("view", _reshape_samples(views=True), _reshape_ref, errors=reshape_errors),
+    # view raises, as PyTorch, on the layouts of the non-contiguous check (a transposed input)
+    Entry("view", _reshape_samples(views=True), _reshape_ref, errors=_view_errors,
+          noncontiguous=False),
     Entry("flatten", flatten_samples, _flatten_ref, errors=flatten_errors),
     Entry("permute", permute_samples, lambda a, dims: np.transpose(a, dims) if a.ndim else a,
           errors=permute_errors),
@@ -474,4 +541,14 @@ ENTRIES = [
                             E(IndexError, m(2, 3), 2, 3)]),
     Entry("tril", _tri_samples, lambda a, diagonal=0: np.tril(a, diagonal), errors=_tri_errors),
     Entry("triu", _tri_samples, lambda a, diagonal=0: np.triu(a, diagonal), errors=_tri_errors),
+    Entry("diagonal", _diagonal_samples, _diagonal_ref,
+          errors=lambda m: [E(RuntimeError, m(2, 3), 0, 1, 1), E(IndexError, m(2, 3), 0, 0, 2)]),
+    Entry("unfold", _unfold_samples, _unfold_ref,
+          errors=lambda m: [E(RuntimeError, m(3, 4), 1, 5, 1), E(RuntimeError, m(3, 4), 1, 2, 0)]),
+    # as_strided views the storage, which a non-contiguous input does not hold in its order
+    Entry("as_strided", _as_strided_samples, _as_strided_ref, errors=_as_strided_errors,
+          noncontiguous=False),
+    Entry("view_dtype", _view_dtype_samples, lambda a, dtype: a, grad=False,
+          call=lambda x, dtype: x.view(dtype), code="{0}.view({1})",
+          errors=_view_dtype_errors),
 ]

@@ -7,6 +7,7 @@ from ..ops.loss import legacy_reduction as _legacy_reduction
 from ..ops.loss import weighted_loss as _weighted_loss
 from ..ops.nn import log_softmax as _log_softmax
 from ..ops.nn import softmax as _softmax
+from ..ops.resample import upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 
 _E = ops.elementwise
 

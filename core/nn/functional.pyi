@@ -24,11 +24,22 @@ _DeviceLike: TypeAlias = _device | _str | _int
 def adaptive_avg_pool2d(input: Tensor, output_size: _Dims) -> Tensor:
     """Average pooling to a fixed output size (None keeps that dim's size)."""
 
+def adaptive_avg_pool3d(input: Tensor, output_size: _Dims) -> Tensor:
+    """Average pooling to a fixed (D, H, W) output size (None keeps that size)."""
+
+def adaptive_max_pool3d(input: Tensor, output_size: _Dims, return_indices: _bool = False) -> Tensor:
+    """Max pooling to a fixed (D, H, W) output size (None keeps that size); with
+    `return_indices`, also each maximum's flat index into its input volume.
+    """
+
 def avg_pool1d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, ceil_mode: _bool = False, count_include_pad: _bool = True) -> Tensor:
     """1-D average pooling of (N, C, L) or (C, L) input (a height-1 avg_pool2d)."""
 
 def avg_pool2d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, ceil_mode: _bool = False, count_include_pad: _bool = True, divisor_override: _int | None = None) -> Tensor:
     """The mean of each window (or its sum over `divisor_override`)."""
+
+def avg_pool3d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, ceil_mode: _bool = False, count_include_pad: _bool = True, divisor_override: _int | None = None) -> Tensor:
+    """The mean of each 3-D window (or its sum over `divisor_override`)."""
 
 def batch_norm(input: Tensor, running_mean: Tensor, running_var: Tensor, weight: Tensor | _Number | None = None, bias: Tensor | None = None, training: _bool = False, momentum: _Number = 0.1, eps: _Number = 1e-05) -> Tensor:
     """Normalise each channel (dim 1) over the batch and spatial dims: with the batch's
@@ -62,8 +73,18 @@ def conv2d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, 
     may be 'valid' or 'same'.
     """
 
+def conv3d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, stride: _Dims = 1, padding: _Dims | _str = 0, dilation: _Dims = 1, groups: _int = 1) -> Tensor:
+    """3-D cross-correlation of (N, C, D, H, W) input with (O, C/groups, kd, kh, kw) weight;
+    padding may be 'valid' or 'same'.
+    """
+
 def conv_transpose2d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, stride: _Dims = 1, padding: _Dims | _str = 0, output_padding: _Dims = 0, groups: _int = 1, dilation: _Dims = 1) -> Tensor:
     """The transposed 2-D convolution (conv2d's gradient with respect to its input)."""
+
+def conv_transpose3d(input: Tensor, weight: Tensor | _Number, bias: Tensor | None = None, stride: _Dims = 1, padding: _Dims | _str = 0, output_padding: _Dims = 0, groups: _int = 1, dilation: _Dims = 1) -> Tensor:
+    """The transposed 3-D convolution (conv3d's gradient with respect to its input); weight
+    (C, O/groups, kd, kh, kw).
+    """
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | _Number | None = None, size_average: _bool | None = None, ignore_index: _int = -100, reduce: _bool | _str | None = None, reduction: _str = 'mean', label_smoothing: _Number = 0.0) -> Tensor:
     """log_softmax over the class dim, then nll_loss (class-index targets) or the cross
@@ -71,8 +92,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | _Number | None
     """
 
 def dropout(input: Tensor, p: _Number | _str = 0.5, training: _bool = True, inplace: _bool = False) -> Tensor:
-    """Zero each element with probability `p` (drawn from ember's generator, so manual_seed
-    reproduces it) and scale the rest by 1 / (1 - p); the input itself when not training.
+    """Zero each element with probability `p` and scale the rest by 1 / (1 - p), as PyTorch:
+    ``input * (bernoulli mask of 1 - p) / (1 - p)``, so a seed gives PyTorch's mask on the CPU;
+    the input itself when not training.
     """
 
 def elu(input: Tensor, alpha: _Number = 1.0, inplace: _bool = False) -> Tensor:
@@ -99,6 +121,11 @@ def hardtanh(input: Tensor, min_val: _Number = -1.0, max_val: _Number = 1.0, inp
 
 def huber_loss(input: Tensor, target: Tensor, reduction: _str = 'mean', delta: _Number = 1.0, weight: Tensor | _Number | None = None) -> Tensor:
     """0.5 d^2 where d = |input - target| < delta, else delta (d - 0.5 delta)."""
+
+def interpolate(input: Tensor, size: _Dims | None = None, scale_factor: Any = None, mode: _str = 'nearest', align_corners: Any = None, recompute_scale_factor: Any = None, antialias: _bool = False) -> Tensor:
+    """Resize the spatial dims (all but the first two) of a 3-D, 4-D or 5-D input to `size`,
+    or by `scale_factor`, with PyTorch's source-index rules for each mode.
+    """
 
 def kl_div(input: Tensor, target: Tensor, size_average: _bool | None = None, reduce: _bool | _str | None = None, reduction: _str = 'mean', log_target: _bool = False) -> Tensor:
     """target * (log(target) - input), with `input` log-probabilities (and `target` too when
@@ -129,6 +156,20 @@ def max_pool2d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, p
     """The maximum of each window (first one on ties; NaN wins); with `return_indices`, also
     each maximum's flat index into its input plane.
     """
+
+def max_pool3d(input: Tensor, kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, dilation: _Dims = 1, ceil_mode: _bool = False, return_indices: _bool = False) -> Tensor:
+    """The maximum of each 3-D window; with `return_indices`, also each maximum's flat index
+    into its input volume (as max_unpool3d takes it).
+    """
+
+def max_unpool1d(input: Tensor, indices: Sequence[Tensor | None], kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, output_size: _Dims | None = None) -> Tensor:
+    """The inverse of max_pool1d: each value put at its index (from max_pool1d's return_indices) in a zero output."""
+
+def max_unpool2d(input: Tensor, indices: Sequence[Tensor | None], kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, output_size: _Dims | None = None) -> Tensor:
+    """The inverse of max_pool2d: each value put at its index (from max_pool2d's return_indices) in a zero output."""
+
+def max_unpool3d(input: Tensor, indices: Sequence[Tensor | None], kernel_size: _Dims, stride: _Dims | None = None, padding: _Dims | _str = 0, output_size: _Dims | None = None) -> Tensor:
+    """The inverse of max_pool3d: each value put at its index (from max_pool3d's return_indices) in a zero output."""
 
 def mse_loss(input: Tensor, target: Tensor, size_average: _bool | None = None, reduce: _bool | _str | None = None, reduction: _str = 'mean', weight: Tensor | _Number | None = None) -> Tensor:
     """Mean squared error between `input` and `target`; with `weight`, each term is weighted
@@ -187,3 +228,12 @@ def unfold(input: Tensor, kernel_size: _Dims, dilation: _Dims = 1, padding: _Dim
     """Every sliding window of a (N, C, H, W) or (C, H, W) input as a column:
     (N, C*kh*kw, L).
     """
+
+def upsample(input: Tensor, size: _Dims | None = None, scale_factor: Any = None, mode: _str = 'nearest', align_corners: Any = None) -> Tensor:
+    """Deprecated: ``interpolate`` (with PyTorch's warning)."""
+
+def upsample_bilinear(input: Tensor, size: _Dims | None = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='bilinear', align_corners=True)``."""
+
+def upsample_nearest(input: Tensor, size: _Dims | None = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated: ``interpolate(..., mode='nearest')``."""

@@ -1,6 +1,7 @@
 """``nn.init``: fill parameters in place from the distributions PyTorch's layers use."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -63,7 +64,7 @@ def ones_(tensor):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _fans(tensor)
-    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))  # PyTorch's rounding
     return uniform_(tensor, -a, a, generator)
 
 
@@ -89,34 +90,45 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
-def _erfinv(y):
-    """The inverse error function on (-1, 1), from ember ops (Giles' single-precision polynomial,
-    relative error below 4e-7), so that trunc_normal_ runs on every backend."""
-    w = -((1 - y) * (1 + y)).log()
-    central, tail = w - 2.5, w.sqrt() - 3
-    p = 2.81022636e-08
-    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-              -0.00417768164, 0.246640727, 1.50140941):
-        p = c + p * central
-    q = -0.000200214257
-    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-              0.00943887047, 1.00167406, 2.83297682):
-        q = c + q * tail
-    return elementwise.where(w < 5, p, q) * y
-
-
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with a normal distribution truncated to [a, b], by the inverse CDF as PyTorch does:
-    uniform in [cdf(a), cdf(b)], mapped back through the normal quantile, then clamped."""
+    """Fill with a normal distribution truncated to [a, b] by PyTorch's rejection sampling, so a
+    seed gives PyTorch's values: when [a, b] holds more than 30% of the mass, normal draws with
+    those outside redrawn (a whole tensor of draws per round); otherwise uniform proposals in
+    [a, b], each kept when log(uniform) <= its log density relative to the peak."""
 
     def cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
-    lo, hi = cdf((a - mean) / std), cdf((b - mean) / std)
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The "
+                      "distribution of values may be incorrect.", stacklevel=2)
     with no_grad():
-        u = tensor.new_empty(tensor.shape).uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
-        x = _erfinv(u) * (std * math.sqrt(2.0)) + mean
-        return tensor.copy_(x.clamp(a, b))
+        if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+            lo, hi = tensor.new_tensor(a).item(), tensor.new_tensor(b).item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < lo) | (result > hi)
+                if not outside.any():
+                    break
+                redraw = creation.empty_like(result).normal_(mean, std, generator=generator)
+                result = elementwise.where(outside, redraw, result)
+            return tensor if result is tensor else tensor.copy_(result)
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+        def rejected(candidates):
+            log_pdf = (((candidates - mean) / std) ** 2) * -0.5 - log_peak
+            accept = creation.empty_like(tensor).uniform_(generator=generator)
+            return accept.log() > log_pdf
+
+        tensor.uniform_(a, b, generator=generator)
+        pending = rejected(tensor)
+        result = tensor
+        while pending.any():
+            candidates = creation.empty_like(tensor).uniform_(a, b, generator=generator)
+            result = elementwise.where(pending, candidates, result)
+            pending = elementwise.where(pending, rejected(candidates), pending)
+        return tensor if result is tensor else tensor.copy_(result)
 
 
 def eye_(tensor):
@@ -133,7 +145,8 @@ def orthogonal_(tensor, gain=1, generator=None):
 
     The Q factor of a normal matrix's QR, sign-corrected by the diagonal of R so that it is
     uniformly distributed, as PyTorch does. QR is not an ember op, so it runs in NumPy on the
-    host; the normal draw uses `generator` and the tensor's backend.
+    host in float64; the normal draw is PyTorch's (same generator, same numbers), the result
+    agrees with PyTorch's single-precision QR to about 1e-6.
     """
     if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")

@@ -1,5 +1,6 @@
 """``nn.Parameter``: a tensor that a Module registers as one of its parameters."""
 
+from .. import _layout
 from ..tensor import Tensor, _wrap
 
 
@@ -14,6 +15,7 @@ class Parameter(Tensor):
 
             data = empty(0)
         p = _wrap(data._data, data._backend, data._dtype, cls)
+        _layout.share(p, data)  # data's storage and strides, as PyTorch's Parameter shares them
         p.requires_grad_(requires_grad)
         return p
 

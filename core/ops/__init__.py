@@ -5,7 +5,8 @@ public functions, Tensor methods, in-place variants and operators.
 """
 
 from . import (conv, conversion, creation, elementwise, indexing, linalg,  # noqa: F401
-               loss, nn, pooling, random, reduction, shape)
+               loss, nn, pooling, random, reduction, resample, shape, special)
+from . import fft, volume  # noqa: F401,E402 (3-D conv/pooling, FFTs: built on the ops above)
 from . import comparison  # noqa: F401,E402 (loaded by elementwise, which it builds on)
 from .inplace import make_inplace
 from .registry import REGISTRY, OpDef, defop, kernel_signatures  # noqa: F401

@@ -50,6 +50,9 @@ def to_numpy(input):
 def copy_(self, src, non_blocking=False):
     """Copy `src` into `self` in place (broadcasting and casting), keeping the object."""
     check_tensor(src, "src", "copy_")
+    from .inplace import _check_overlap
+
+    _check_overlap(self)
     if src._backend is not self._backend:
         src = src.to(backend=self._backend.name)
     value = src if src._dtype is self._dtype else astype(src, self._dtype)

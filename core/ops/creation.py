@@ -275,8 +275,9 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, _backend=Non
 def _like(create, name):
     def like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
              memory_format=None):
-        return create(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                      _backend=input._backend)
+        out = create(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad,
+                     _backend=input._backend)
+        return _with_format(out, input, memory_format, name)
 
     like.__name__ = like.__qualname__ = name
     like.__doc__ = f"Like :func:`{create.__name__}`, with the size (and by default the dtype) of input."
@@ -291,8 +292,17 @@ empty_like = _like(empty, "empty_like")
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
     """A tensor like `input` filled with `fill_value`."""
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad,
-                _backend=input._backend)
+    out = full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad,
+               _backend=input._backend)
+    return _with_format(out, input, memory_format, "full_like")
+
+
+def _with_format(out, input, memory_format, fn):
+    """`out` laid out as `memory_format` says for a tensor made like `input` (ember._layout)."""
+    from .. import _layout
+
+    strides = _layout.like_strides(input, memory_format, fn)
+    return out if strides is None else _layout.relayout(out, strides)
 
 
 def legacy_tensor(args, dtype, device=None):

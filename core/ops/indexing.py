@@ -4,6 +4,7 @@ scatter_add, index_select, index_add, masked_select, take, nonzero and their der
 import builtins
 
 from .. import views
+from ..backends import ember_dtype
 from ._common import (Tensor, _dt, _wrap, _wrap_dim, broadcast_shapes, check_tensor, grad_mode,
                       record)
 from .registry import defop
@@ -77,12 +78,13 @@ def _check_index_shapes(be, index):
     """PyTorch's IndexError where the advanced indices do not broadcast together (backends
     raise their own exceptions: NumPy an IndexError in its words, JAX a ValueError). A mask
     counts as the 1-D index of its True elements (read on the host: only with two or more)."""
-    arrays = [i for i in index if hasattr(i, "shape") and (i.shape or i.dtype.kind != "b")]
+    mask = be.dtype_native(_dt.bool)
+    arrays = [i for i in index if hasattr(i, "shape") and (i.shape or i.dtype != mask)]
     if len(arrays) < 2:
         return
     shapes = []
     for a in arrays:
-        if a.dtype.kind == "b":
+        if a.dtype == mask:
             shapes.append((int(be.kernels["to_numpy"](a).sum()),))
         else:
             shapes.append(tuple(a.shape))
@@ -126,8 +128,8 @@ def _check_int_bounds(index, shape):
             if item >= size or item < -size:
                 raise IndexError(f"index {item} is out of bounds for dimension {dim} with size "
                                  f"{size}")
-        dim += len(item.shape) if hasattr(item, "dtype") and str(item.dtype) == "bool" and \
-            len(item.shape) > 1 else 1
+        dim += len(item.shape) if hasattr(item, "dtype") and len(item.shape) > 1 and \
+            ember_dtype(item.dtype) is _dt.bool else 1
 
 
 def _check_values_shape(be, raw, raw_index, vshape):
@@ -153,17 +155,50 @@ def _getitem_backward(node, g):
 @defop("getitem", "indexing", "same",
        kernel="getitem(a, index) -> array  (index: tuple of int, slice, None, Ellipsis, raw "
               "int or bool arrays)",
-       grad_fn="IndexBackward0", backward=_getitem_backward, function=False, method="__getitem__")
+       grad_fn=("IndexBackward0", "SelectBackward0", "SliceBackward0", "UnsqueezeBackward0"),
+       backward=_getitem_backward, function=False, method="__getitem__")
 def getitem(input, index):
     """``input[index]`` with PyTorch's basic and advanced indexing."""
     raw_index = index if _is_raw(index) else _raw_index(input, index)
     out = _wrap(input._backend.kernels["getitem"](input._data, raw_index), input._backend,
                 input._dtype)
-    if not any(hasattr(i, "shape") for i in raw_index):
+    basic = not any(hasattr(i, "shape") for i in raw_index)
+    if basic:
         views.track(out, input, "getitem", (raw_index,))  # basic indexing gives a view
     if input._rg and grad_mode.enabled:
-        record(getitem.op.node, out, (input,), (), (input._data.shape, raw_index))
+        node = _basic_node(input._data.shape, raw_index) if basic else getitem.op.node
+        record(node, out, (input,), (), (input._data.shape, raw_index))
     return out
+
+
+def _basic_node(shape, raw_index):
+    """PyTorch's grad_fn for basic indexing: that of the last step it applies (a select for an
+    int, an unsqueeze for None, a slice for a slice that is not the whole dim); a slice when
+    every step is a no-op."""
+    nodes = getitem.op.nodes
+    last, dim = nodes[2], 0
+    for i in raw_index:
+        if i is None:
+            last = nodes[3]
+        elif i is Ellipsis:
+            dim = len(shape) - sum(1 for j in raw_index if j is not None and j is not Ellipsis) \
+                + dim
+        elif isinstance(i, slice):
+            if dim < len(shape) and i.indices(shape[dim]) != (0, shape[dim], 1):
+                last = nodes[2]
+            dim += 1
+        else:
+            last = nodes[1]
+            dim += 1
+    return last
+
+
+def _numel(shape):
+    """The number of elements of `shape` (kernels get fully known shapes, never -1)."""
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 class _Raw(tuple):
@@ -216,6 +251,9 @@ def index_put(input, indices, values, accumulate=False, *, _raw=False):
        function=False, method="__setitem__")
 def setitem(input, index, value):
     """``input[index] = value``: an in-place write that keeps the tensor object."""
+    from .inplace import _check_overlap
+
+    _check_overlap(input)
     be = input._backend
     if grad_mode.enabled and (input._rg or (isinstance(value, Tensor) and value._rg)):
         from .inplace import commit
@@ -508,9 +546,8 @@ def _masked_select_backward(node, g):
 
 @defop("masked_select", "indexing", "same",
        kernel="masked_select(a, mask) -> 1-d array  (mask: a bool array of a's shape)",
-       decomposition=lambda k, a, mask: k["getitem"](k["reshape"](a, (-1,) if a.shape else (1,)),
-                                                     (k["reshape"](mask, (-1,) if mask.shape
-                                                                   else (1,)),)),
+       decomposition=lambda k, a, mask: k["getitem"](k["reshape"](a, (_numel(a.shape),)),
+                                                     (k["reshape"](mask, (_numel(mask.shape),)),)),
        grad_fn="MaskedSelectBackward0", backward=_masked_select_backward)
 def masked_select(input, mask):
     """The elements of `input` where `mask` (broadcast with it) is True, as a 1-d tensor."""
@@ -542,8 +579,8 @@ def _take_backward(node, g):
 
 
 @defop("take", "indexing", "same", kernel="take(a, index) -> array  (a flattened)",
-       decomposition=lambda k, a, index: k["getitem"](
-           k["reshape"](a, (-1,) if a.shape else (1,)), (index,)),
+       decomposition=lambda k, a, index: k["getitem"](k["reshape"](a, (_numel(a.shape),)),
+                                                      (index,)),
        grad_fn="TakeBackward0", backward=_take_backward)
 def take(input, index):
     """The elements of `input`, seen as 1-d, at positions `index` (negative ones from the end);

@@ -32,9 +32,24 @@ def _check_leaf(t):
                            "in-place operation.")
 
 
+def _check_overlap(t):
+    """PyTorch refuses to write into a tensor whose elements share memory (an ``expand``)."""
+    view = t._view
+    if view is None or not any(kernel == "expand" for kernel, _ in view[1]):
+        return
+    from .. import _layout
+
+    shape, strides, _ = _layout.layout(t)
+    if any(st == 0 and n > 1 for n, st in zip(shape, strides)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+
+
 def commit(self, out):
     """Make `self` hold `out`'s value and history; return `self`."""
     _check_leaf(self)
+    _check_overlap(self)
     if out._dtype is not self._dtype:
         if not can_cast(out._dtype, self._dtype):
             raise RuntimeError(f"result type {_title(out._dtype)} can't be cast to the desired "
@@ -177,6 +192,7 @@ def make_inplace(front, name):
 
     def inplace(self, *args, **kwargs):
         _check_leaf(self)
+        _check_overlap(self)
         if not grad_mode.enabled:
             if (into is not None and op.name in self._backend.out_kernels
                     and into(self, *args, **kwargs)):

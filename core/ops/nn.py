@@ -303,6 +303,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if input._dtype.is_complex:
         raise NotImplementedError(f"\"hardtanh\" not implemented for "
                                   f"'{E._dtype_title(input._dtype)}'")
+    if not input._dtype.is_floating_point:  # integer limits, truncated as PyTorch does (and
+        min_val, max_val = int(min_val), int(max_val)  # no float scalar on an integer kernel)
     return _inplace(lambda x: _activation(hardtanh.op, x, min_val, max_val), input, inplace)
 
 
@@ -485,8 +487,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 # -- dropout and embedding -------------------------------------------------------------------------
 @defop("dropout", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability `p` (drawn from ember's generator, so manual_seed
-    reproduces it) and scale the rest by 1 / (1 - p); the input itself when not training."""
+    """Zero each element with probability `p` and scale the rest by 1 / (1 - p), as PyTorch:
+    ``input * (bernoulli mask of 1 - p) / (1 - p)``, so a seed gives PyTorch's mask on the CPU;
+    the input itself when not training."""
     check_tensor(input, "input", "dropout")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -496,8 +499,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
     def drop(x):
         if p == 1.0:
             return E.mul(x, 0.0)
-        keep = E.lt(RND.rand(tuple(x.shape), _backend=x._backend), 1.0 - p)
-        return E.where(keep, E.mul(x, 1.0 / (1.0 - p)), 0.0)
+        mask = RND.bernoulli(C.empty(tuple(x.shape), dtype=x.dtype, _backend=x._backend),
+                             1.0 - p)
+        return E.mul(x, E.div(mask, 1.0 - p))
 
     return _inplace(drop, input, inplace)
 

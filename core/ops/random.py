@@ -1,12 +1,19 @@
 """Random creation: Generator, manual_seed, rand, randn, randint, randperm, normal, bernoulli,
 multinomial and the ``*_like`` forms.
 
-Each backend draws numbers with its own generator (``generator(seed)`` gives its state), so a
-seed makes runs reproducible on each backend; the numbers differ between backends.
+On the CPU every backend draws from one generator in core (:mod:`ember._mt19937`): PyTorch's
+Mersenne Twister with PyTorch's transforms, computed with NumPy and converted to the backend's
+array, so a seed gives PyTorch CPU's numbers on NumPy, JAX and any third-party CPU backend.
+Backends on other devices (CuPy), and draws inside a function that ``ember.compile`` traces, use
+the backend's own generator (``generator(seed)`` gives its state), as PyTorch's CUDA generator
+and ``torch.compile`` give other numbers than its eager CPU one.
 """
 
 import os
 
+import numpy as np
+
+from .. import _mt19937
 from ._common import _dt, _wrap, as_shape, check_tensor, default_backend_for, grad_mode, record
 from .registry import COMPLEX, FLOATING, REAL, defop
 
@@ -14,18 +21,21 @@ _DEFAULT_SEED = 67280421310721
 
 
 class Generator:
-    """A source of random numbers: ``g = ember.Generator().manual_seed(0)``; pass ``generator=g``."""
+    """A source of random numbers: ``g = ember.Generator().manual_seed(0)``; pass ``generator=g``.
+    Its CPU state is PyTorch's (:meth:`get_state` gives PyTorch's bytes)."""
 
     def __init__(self, device="cpu"):
         self.device = device
         self._seed = _DEFAULT_SEED
         self._states = {}
+        self._cpu = _mt19937.CPUGenerator(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
             raise ValueError(f"Overflow when unpacking long long: seed {seed} is out of range")
         self._seed = seed % (1 << 64)
+        self._cpu.manual_seed(self._seed)
         self._states.clear()
         return self
 
@@ -36,6 +46,24 @@ class Generator:
 
     def initial_seed(self):
         return self._seed
+
+    def get_state(self):
+        """The CPU generator's state as a uint8 tensor of PyTorch's layout (5056 bytes), which
+        ``torch.Generator.set_state`` also accepts."""
+        from .creation import from_numpy
+
+        return from_numpy(self._cpu.get_state())
+
+    def set_state(self, new_state):
+        """Restore a state from :meth:`get_state` (or from PyTorch's ``get_state()``)."""
+        from ._common import Tensor
+
+        if not isinstance(new_state, Tensor) or new_state._dtype is not _dt.uint8:
+            got = new_state._dtype if isinstance(new_state, Tensor) else type(new_state).__name__
+            raise TypeError(f"RNG state must be a torch.ByteTensor, got {got}")
+        self._cpu.set_state(new_state._backend.kernels["to_numpy"](new_state._data))
+        self._seed = self._cpu.seed  # the bytes hold the CPU state only: GPU streams stay
+        return self
 
     def state_for(self, be):
         state = self._states.get(be.name)
@@ -60,6 +88,86 @@ def initial_seed():
     return default_generator.initial_seed()
 
 
+def get_rng_state():
+    """The default generator's state (a uint8 tensor, PyTorch's layout)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state):
+    """Restore the default generator's state from :func:`get_rng_state`."""
+    default_generator.set_state(new_state)
+
+
+def _host(be):
+    """True when draws on `be` come from core's CPU generator: a CPU backend, outside a trace
+    of ``ember.compile`` (there the numbers must be computed by the traced program)."""
+    if not be.default_device.startswith("cpu"):
+        return False
+    from .._compile import _tracing
+
+    return not _tracing.active
+
+
+def _native(be, dtype):
+    """The NumPy dtype host draws of `dtype` are made in: the backend's native dtype where it
+    is a NumPy one, else NumPy's dtype of that name (a backend's dtypes need not be NumPy's)."""
+    native = be.dtype_native(dtype)
+    try:
+        return np.dtype(native)
+    except TypeError:
+        return np.dtype(dtype.name)
+
+
+def _from_host(arr, be, dtype):
+    """A NumPy result as a tensor of `be` and `dtype`."""
+    native = _native(be, dtype)
+    if arr.dtype != native:
+        arr = arr.astype(native)
+    return _wrap(be.kernels["from_numpy"](arr), be, dtype)
+
+
+def _host_draw(kernel, args, shape, cpu, native):
+    """The CPU generator's numbers for one of the creation kernels, as a NumPy array."""
+    if kernel == "randint":
+        low, high = args
+        n = int(np.prod(shape, dtype=np.int64))
+        return cpu.integers(n, low, high).astype(native).reshape(shape)
+    return _host_floats(kernel, shape, cpu, native, 0.0, 1.0)
+
+
+def _host_floats(kind, shape, cpu, native, a, b):
+    """Uniforms in [a, b) (`kind` "rand") or normals of mean a and std b ("randn") of NumPy
+    dtype `native`; a complex tensor is filled as its real view, a normal's std divided by
+    sqrt(2) so that the complex variance is b ** 2, as PyTorch does."""
+    n = int(np.prod(shape, dtype=np.int64))
+    complex_ = native.kind == "c"
+    real = np.empty(0, native).real.dtype if complex_ else native
+    count = 2 * n if complex_ else n
+    if kind == "rand":
+        out = cpu.uniform(count, real, a, b)
+    else:
+        out = cpu.normal(count, real, a, b / 2 ** 0.5 if complex_ else b)
+    out = out.astype(real, copy=False)
+    return (out.view(native) if complex_ else out).reshape(shape)
+
+
+def fill_numbers(like, kind, a, b, generator=None):
+    """``like.uniform_(a, b)`` (`kind` "rand") or ``like.normal_(a, b)`` ("randn")'s numbers from
+    the CPU generator, as a tensor like `like`; None where the backend's own generator draws."""
+    be = like._backend
+    if not _host(be) or not (like._dtype.is_floating_point or like._dtype.is_complex):
+        return None
+    cpu = (generator or default_generator)._cpu
+    host = _host_floats(kind, tuple(like.shape), cpu, _native(be, like._dtype), a, b)
+    return _from_host(host, be, like._dtype)
+
+
+def random_int64(generator=None):
+    """``torch.empty((), dtype=torch.int64).random_(generator=generator).item()``: a seed drawn
+    from the CPU generator, as PyTorch's samplers and DataLoader draw theirs."""
+    return (generator or default_generator)._cpu.random_int64()
+
+
 @defop("generator", "random", "custom", dtypes=(),
        kernel="generator(seed) -> state  (an object the other random kernels advance)",
        function=False, method=False)
@@ -75,8 +183,12 @@ def _draw(kernel, args, size, generator, dtype, device, requires_grad, backend, 
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
                                f"{list(shape)}")
     be = backend if backend is not None else default_backend_for(device)
-    state = (generator or default_generator).state_for(be)
-    out = _wrap(be.kernels[kernel](state, *args, shape, be.dtype_native(dtype)), be, dtype)
+    gen = generator or default_generator
+    if _host(be):
+        out = _from_host(_host_draw(kernel, args, shape, gen._cpu, _native(be, dtype)), be, dtype)
+    else:
+        out = _wrap(be.kernels[kernel](gen.state_for(be), *args, shape, be.dtype_native(dtype)),
+                    be, dtype)
     if requires_grad:
         out.requires_grad_(True)
     return out
@@ -158,7 +270,11 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dtype = dtype or _dt.int64
     be = _backend if _backend is not None else default_backend_for(device)
-    out = _wrap(be.kernels["randperm"](_state(generator, be), n, be.dtype_native(dtype)), be, dtype)
+    if _host(be):
+        out = _from_host((generator or default_generator)._cpu.randperm(n), be, dtype)
+    else:
+        out = _wrap(be.kernels["randperm"](_state(generator, be), n, be.dtype_native(dtype)), be,
+                    dtype)
     return out.requires_grad_(True) if requires_grad else out
 
 
@@ -181,11 +297,22 @@ def bernoulli(input, p=None, *, generator=None):
     if not input._dtype.is_floating_point:
         raise NotImplementedError(f'"bernoulli_tensor_cpu_self_" not implemented for '
                                   f"'{input._dtype.name}'")
-    from .creation import full_like
-
-    probs = input if p is None else full_like(input, p)
+    if p is not None and not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     be = input._backend
-    out = _wrap(be.kernels["bernoulli"](_state(generator, be), probs._data), be, input._dtype)
+    if _host(be):
+        cpu = (generator or default_generator)._cpu
+        if p is None:
+            host = cpu.bernoulli_tensor(be.kernels["to_numpy"](input._data))
+        else:
+            host = cpu.bernoulli_scalar(input.numel(), p).reshape(tuple(input.shape))
+        out = _from_host(host, be, input._dtype)
+    else:
+        from .creation import full_like
+
+        probs = input if p is None else full_like(input, p)
+        out = _wrap(be.kernels["bernoulli"](_state(generator, be), probs._data), be,
+                    input._dtype)
     if input._rg and grad_mode.enabled and p is None:
         record(bernoulli.op.node, out, (input,), (), None)
     return out
@@ -226,6 +353,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     _check_probs(input, num_samples, replacement)
     be = input._backend
     k = be.kernels
+    if _host(be):
+        rows = k["to_numpy"](input._data).reshape(-1, input.shape[-1])
+        host = (generator or default_generator)._cpu.multinomial(rows, int(num_samples),
+                                                                 bool(replacement))
+        return _from_host(host.reshape(tuple(input.shape[:-1]) + (int(num_samples),)), be,
+                          _dt.int64)
     rows = input._data if input.dim() == 2 else k["reshape"](input._data, (1, input.shape[0]))
     raw = k["multinomial"](_state(generator, be), rows, int(num_samples), bool(replacement))
     if input.dim() == 1:
@@ -248,7 +381,10 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
                             "mean and std, give a size")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        out = randn(size, generator=generator, dtype=dtype, device=device) * std + mean
+        from .creation import empty
+
+        out = empty(size, dtype=_float_dtype(dtype, "normal"), device=device)
+        out.normal_(mean, std, generator=generator)
         return out.requires_grad_(True) if requires_grad else out
     for t in tensors:
         if not (t._dtype.is_floating_point or t._dtype.is_complex):
@@ -266,5 +402,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     shape = tensors[0]._data.shape if len(tensors) == 1 else \
         broadcast_shapes(mean._data.shape, std._data.shape)
     dt = result_dtype(mean, std)
-    noise = randn(shape, generator=generator, dtype=dt, _backend=tensors[0]._backend)
-    return noise * std + mean
+    if isinstance(std, Tensor):  # PyTorch: standard normals, times std, plus mean
+        noise = randn(shape, generator=generator, dtype=dt, _backend=tensors[0]._backend)
+        return noise * std + mean
+    # a float std scales the draws themselves (normal_(0, std)), then the mean is added
+    noise = tensors[0].new_empty(shape, dtype=dt).normal_(0.0, std, generator=generator)
+    return noise + mean

@@ -4,12 +4,14 @@ unique."""
 
 import builtins
 import collections
+import functools
 import math
 
 from . import creation as C
 from . import elementwise as E
 from . import shape as S
 from .._compile import is_compiling
+from ..backends import ember_dtype
 from ._common import (Tensor, _dt, _wrap, _wrap_dim, check_result, check_tensor, grad_mode,
                       normalize_dims, record)
 from .registry import BOOL, COMPLEX, FLOATING, INTEGRAL, REAL, defop
@@ -196,7 +198,7 @@ def _return_type(name):
     return type(name, (_ReturnType,), {"__slots__": (), "_name": name})
 
 
-_RETURN_TYPES = ("max", "min", "sort", "topk")
+_RETURN_TYPES = ("max", "min", "sort", "topk", "cummax", "cummin")
 return_types = collections.namedtuple("return_types", _RETURN_TYPES)(
     *(_return_type(n) for n in _RETURN_TYPES))
 
@@ -338,7 +340,8 @@ def _var_kernel(k, a, dims, correction, keepdim):
     """Sum of squared deviations from the mean over ``max(0, n - correction)``."""
     n = _count(a.shape, dims)
     dev = k["sub"](a, k["div"](k["sum"](a, dims, True), builtins.max(n, 1)))
-    sq = k["mul"](dev, dev) if a.dtype.kind != "c" else k["mul"](k["abs"](dev), k["abs"](dev))
+    sq = k["mul"](k["abs"](dev), k["abs"](dev)) if ember_dtype(a.dtype).is_complex else \
+        k["mul"](dev, dev)
     return k["div"](k["sum"](sq, dims, keepdim), float(builtins.max(0, n - correction)))
 
 
@@ -592,6 +595,82 @@ def _cumprod_backward(node, g):
 def cumprod(input, dim, *, dtype=None):
     """The running product along `dim`."""
     return _scan(cumprod.op, input, dim, dtype, "cumprod")
+
+
+# -- cummax and cummin ----------------------------------------------------------------------------
+def _cum_extreme_scan(later, k, a, dim):
+    """(values, indices) of cummax/cummin on a raw array with at least one dim: a log-step scan
+    of (value, index) pairs along `dim`, where the later element wins when ``later(b, a)``
+    (``ge`` for cummax: ties take the last index, as PyTorch) or when it is NaN (NaN then
+    stays, with the index of the latest NaN)."""
+    shape = a.shape
+    n = shape[dim]
+    # the backend's own integer dtype for positions, from a kernel that returns indices
+    int_dtype = (k["argsort"](a, dim, False) if 0 in shape else k["argmax"](a, None, False)).dtype
+    view = tuple(n if i == dim else 1 for i in range(len(shape)))
+    idx = k["expand"](k["reshape"](k["arange"](0, n, 1, int_dtype), view), shape)
+    floating = "float" in str(a.dtype)  # NumPy's, JAX's and ml_dtypes' names (bfloat16)
+    v, s = a, 1
+    while s < n:
+        head = (slice(None),) * dim + (slice(0, s),)
+        body = (slice(None),) * dim + (slice(0, n - s),)
+        pv = k["cat"]([k["getitem"](v, head), k["getitem"](v, body)], dim)
+        pi = k["cat"]([k["getitem"](idx, head), k["getitem"](idx, body)], dim)
+        take = k[later](v, pv)
+        if floating:
+            take = k["logical_or"](take, k["isnan"](v))
+        v, idx = k["where"](take, v, pv), k["where"](take, idx, pi)
+        s *= 2
+    return v, idx
+
+
+def _cum_extreme(op, input, dim):
+    """(values, indices) of cummax/cummin along `dim`, from the backend's kernel."""
+    check_tensor(input, "input", op.name)
+    dim = _wrap_dim(dim, input.dim())
+    be = input._backend
+    shape = input._data.shape
+    if shape:
+        v, idx = be.kernels[op.name](input._data, dim)
+    else:  # a 0-d input is its own extreme, at index 0
+        v, idx = input._data, be.kernels["full"]((), 0, be.dtype_native(_dt.int64))
+    values = _wrap(v, be, input._dtype)
+    indices = _wrap(_as_int64(be, idx), be, _dt.int64)
+    if input._rg and grad_mode.enabled:
+        record(op.node, values, (input,), (indices,), (shape, dim))
+    return getattr(return_types, op.name)((values, indices))
+
+
+def _cum_extreme_backward(node, g):
+    """The gradient of each output element goes to the element its index names."""
+    from .indexing import scatter_add
+
+    shape, dim = node.ctx
+    (indices,) = node.saved_tensors
+    if not shape:
+        return (g,)
+    return (scatter_add(C.zeros(shape, dtype=g._dtype, _backend=g._backend), dim, indices, g),)
+
+
+@defop("cummax", "reduction", "same", dtypes=BOOL + INTEGRAL + FLOATING, cpu_kernel="cummax_cpu",
+       kernel="cummax(a, dim) -> (values, int indices)  (a has a dim; ties take the last index, "
+              "NaN propagates with the index of the latest NaN)",
+       decomposition=functools.partial(_cum_extreme_scan, "ge"),
+       grad_fn="CummaxBackward0", backward=_cum_extreme_backward)
+def cummax(input, dim):
+    """``(values, indices)``: the running maximum along `dim` and where it was found (the
+    latest position on ties; NaN propagates)."""
+    return _cum_extreme(cummax.op, input, dim)
+
+
+@defop("cummin", "reduction", "same", dtypes=BOOL + INTEGRAL + FLOATING, cpu_kernel="cummin_cpu",
+       kernel="cummin(a, dim) -> (values, int indices)  (as cummax, with the minimum)",
+       decomposition=functools.partial(_cum_extreme_scan, "le"),
+       grad_fn="CumminBackward0", backward=_cum_extreme_backward)
+def cummin(input, dim):
+    """``(values, indices)``: the running minimum along `dim` and where it was found (the
+    latest position on ties; NaN propagates)."""
+    return _cum_extreme(cummin.op, input, dim)
 
 
 # -- sort, argsort, topk, unique -------------------------------------------------------------------

@@ -29,7 +29,7 @@ from ..autograd.graph import node_class
 
 PRIMITIVE, COMPOSITE = "primitive", "composite"
 KINDS = ("creation", "random", "conversion", "elementwise", "reduction", "shape", "indexing",
-         "linalg", "nn")
+         "linalg", "nn", "fft")
 NAMESPACES = ("ember", "nn.functional", "linalg", "special", "fft")
 _MODULES = {n: "ember" if n == "ember" else f"ember.{n}" for n in NAMESPACES}
 SAVED = ("input", "other", "result")

@@ -1,6 +1,9 @@
 """Shape ops: reshape/view, flatten, transpose, permute, squeeze, unsqueeze, expand, cat, stack,
-narrow, unbind, split, chunk, repeat, tile, flip, roll, movedim, hstack, vstack, tril, triu."""
+narrow, unbind, split, chunk, repeat, tile, flip, roll, movedim, hstack, vstack, tril, triu, and
+the strided views diagonal, unfold, as_strided and view(dtype). Which of them may be views, and
+the strides they have, follow PyTorch's layout rules (``ember._layout``)."""
 
+from .. import _layout as L
 from .. import views
 from . import indexing as I
 from ._common import (Tensor, _dt, _wrap, _wrap_dim, as_shape, check_tensor, grad_mode,
@@ -43,15 +46,38 @@ def _view_backward(node, g):
     return (reshape(g, node.ctx),)
 
 
+_VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one "
+               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+def _viewable(input, new):
+    """Whether `input`'s layout lets it be viewed as shape `new` (PyTorch's stride rule); a
+    tensor that is not a view and has a plain layout always can, at no cost."""
+    if L.plain(input):
+        return True
+    shape, strides, _ = L.layout(input)
+    return L.view_strides(shape, strides, new) is not None
+
+
+def _reshape_copy(op, input, new, old):
+    """reshape where the layout allows no view: a copy (UnsafeViewBackward0, as PyTorch)."""
+    k = input._backend.kernels
+    raw = k["clone"](input._data) if input._backend.mutable else input._data
+    return _finish(op, input, k["reshape"](raw, new), old, reshape.op.nodes[1])
+
+
 @defop("reshape", "shape", "same", kernel="reshape(a, shape) -> array  (shape fully known)",
-       grad_fn="ViewBackward0", backward=_view_backward)
+       grad_fn=("ViewBackward0", "UnsafeViewBackward0"), backward=_view_backward)
 def reshape(input, *shape):
-    """The same elements in a new shape; one dim may be -1 (inferred)."""
+    """The same elements in a new shape; one dim may be -1 (inferred). A view where the layout
+    allows it, else a copy."""
     check_tensor(input, "input", "reshape")
     new = _infer_shape(as_shape(shape, "reshape"), input.numel())
     old = input._data.shape
     if new == old:
         return _finish(reshape.op, input, input._data, old, view=("reshape", (new,)))
+    if not _viewable(input, new):
+        return _reshape_copy(reshape.op, input, new, old)
     return _finish(reshape.op, input, input._backend.kernels["reshape"](input._data, new), old,
                    view=("reshape", (new,)))
 
@@ -60,11 +86,14 @@ def reshape(input, *shape):
        decomposition=lambda k, a, shape: k["reshape"](a, shape),
        grad_fn="ViewBackward0", backward=_view_backward, function=False)
 def view(input, *shape):
-    """A view of the same elements in a new shape (ember: a reshape)."""
+    """A view of the same elements in a new shape, or (``view(dtype)``) of the same bits as
+    another dtype; PyTorch's RuntimeError where the layout allows no view."""
     check_tensor(input, "input", "view")
     if len(shape) == 1 and isinstance(shape[0], _dt.dtype):
-        raise NotImplementedError("view(dtype) is not supported yet")
+        return _view_dtype(input, shape[0])
     new = _infer_shape(as_shape(shape, "view"), input.numel())
+    if not _viewable(input, new):
+        raise RuntimeError(_VIEW_ERROR)
     return _finish(view.op, input, input._backend.kernels["view"](input._data, new),
                    input._data.shape, view=("view", (new,)))
 
@@ -89,6 +118,8 @@ def flatten(input, start_dim=0, end_dim=-1):
         new = shape[:s] + (n,) + shape[e + 1:]
     if new == shape:
         return input
+    if not _viewable(input, new):
+        return _reshape_copy(flatten.op, input, new, shape)
     return _finish(flatten.op, input, input._backend.kernels["flatten"](input._data, new), shape,
                    view=("flatten", (new,)))
 
@@ -163,8 +194,9 @@ def squeeze(input, dim=None):
                                                           else (dim,)))
     new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     raw = input._backend.kernels["squeeze"](input._data, new) if new != shape else input._data
-    return _finish(squeeze.op, input, raw, shape,
-                   squeeze.op.nodes[0 if dim is None else 1], view=("squeeze", (new,)))
+    gone = tuple(i for i in dims if shape[i] == 1)
+    return _finish(squeeze.op, input, raw, shape, squeeze.op.nodes[0 if dim is None else 1],
+                   view=("squeeze", (L.Dims(new, gone),)))
 
 
 @defop("unsqueeze", "shape", "same", kernel="unsqueeze(a, shape) -> array",
@@ -177,7 +209,7 @@ def unsqueeze(input, dim):
     d = _wrap_dim(dim, len(shape) + 1)
     new = shape[:d] + (1,) + shape[d:]
     return _finish(unsqueeze.op, input, input._backend.kernels["unsqueeze"](input._data, new), shape,
-                   view=("unsqueeze", (new,)))
+                   view=("unsqueeze", (L.Dims(new, d),)))
 
 
 def _expand_backward(node, g):
@@ -215,9 +247,8 @@ def expand(input, *sizes):
                                f"{list(sizes)}.  Tensor sizes: {list(shape)}")
         new.append(s)
     new = tuple(new)
-    if new == shape:
-        return _finish(expand.op, input, input._data, shape)
-    return _finish(expand.op, input, input._backend.kernels["expand"](input._data, new), shape)
+    raw = input._data if new == shape else input._backend.kernels["expand"](input._data, new)
+    return _finish(expand.op, input, raw, shape, view=("expand", (new,)))
 
 
 def _cat_inputs(tensors, fn):
@@ -539,8 +570,16 @@ def tile(input, dims):
 
 
 def _flip_kernel(k, a, dims):
-    index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(len(a.shape)))
-    return k["clone"](k["getitem"](a, index))  # a copy, as PyTorch (NumPy would give a view)
+    """Each flipped dim indexed by the reversed positions (the kernel contract has no negative
+    slice steps); a copy, as PyTorch's."""
+    from ..backends import native_like
+
+    out = a
+    for d in dims:
+        n = a.shape[d]
+        rev = k["arange"](n - 1, -1, -1, native_like(a.dtype, _dt.int64))
+        out = k["getitem"](out, (slice(None),) * d + (rev,))
+    return out if dims else k["clone"](a)
 
 
 @defop("flip", "shape", "same", kernel="flip(a, dims) -> array  (a copy)",
@@ -787,3 +826,211 @@ def _title(d):
     from .registry import dtype_title
 
     return dtype_title(d)
+
+
+# -- strided views: diagonal, unfold, as_strided, view(dtype) ------------------------------------
+def _strided_backward(node, g):
+    """The gradient of a strided view (diagonal, unfold, as_strided): `g` scattered, summing
+    where elements repeat, onto the flat positions the view covers in its root, then read back
+    at the positions the input covers. ctx: (root shape, input's steps, view's steps)."""
+    from .creation import zeros
+
+    shape, in_steps, out_steps = node.ctx
+    be = g._backend
+    n = 1
+    for s in shape:
+        n *= s
+    flat = I.index_put(zeros((n,), dtype=g._dtype, _backend=be),
+                       I._Raw((views.flat_positions(be, shape, out_steps),)), g,
+                       accumulate=True, _raw=True)
+    if not in_steps:
+        return (reshape(flat, shape),)
+    return (I.getitem(flat, I._Raw((views.flat_positions(be, shape, in_steps),))),)
+
+
+def _strided_view(op, input, raw, kernel, args):
+    """Wrap `raw` as the view ``kernel(input, *args)``, with the strided view's derivative."""
+    return _finish(op, input, raw, (input._data.shape, (), ((kernel, args),)),
+                   view=(kernel, args))
+
+
+def _gather(k, a, index):
+    """``a[index]`` for a NumPy index array, on any backend (a copy)."""
+    import numpy as np
+
+    return k["getitem"](a, tuple(k["from_numpy"](np.asarray(i, dtype=np.int64))
+                                 if not isinstance(i, slice) else i for i in index))
+
+
+def _diagonal_length(shape, offset, d1, d2):
+    return max(min(shape[d1], shape[d2] - offset), 0) if offset >= 0 else \
+        max(min(shape[d1] + offset, shape[d2]), 0)
+
+
+def _diagonal_kernel(k, a, offset, dim1, dim2):
+    import numpy as np
+
+    rest = tuple(i for i in range(len(a.shape)) if i not in (dim1, dim2))
+    i = np.arange(_diagonal_length(a.shape, offset, dim1, dim2))
+    moved = k["permute"](a, rest + (dim1, dim2))
+    return _gather(k, moved, (slice(None),) * len(rest) + (i + max(-offset, 0), i + max(offset, 0)))
+
+
+@defop("diagonal", "shape", "same",
+       kernel="diagonal(a, offset, dim1, dim2) -> array  (the diagonal as the last dim; a view "
+              "where arrays are mutable)",
+       decomposition=_diagonal_kernel, grad_fn="DiagonalBackward0", backward=_strided_backward)
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The view of the diagonal `offset` of the (dim1, dim2) planes, as the last dim."""
+    check_tensor(input, "input", "diagonal")
+    n = input.dim()
+    d1, d2 = _wrap_dim(dim1, n), _wrap_dim(dim2, n)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    args = (int(offset), d1, d2)
+    return _strided_view(diagonal.op, input, input._backend.kernels["diagonal"](input._data, *args),
+                         "diagonal", args)
+
+
+def _unfold_kernel(k, a, dimension, size, step):
+    import numpy as np
+
+    if not a.shape:
+        return k["reshape"](a, (1,))
+    n = a.shape[dimension]
+    windows = (np.arange((n - size) // step + 1) * step)[:, None] + np.arange(size)[None, :]
+    out = _gather(k, a, (slice(None),) * dimension + (windows,))
+    nd = len(out.shape)
+    return k["permute"](out, tuple(i for i in range(nd) if i != dimension + 1) + (dimension + 1,))
+
+
+@defop("unfold", "shape", "same",
+       kernel="unfold(a, dimension, size, step) -> array  (windows along dimension, each as a "
+              "new last dim; a view where arrays are mutable)",
+       decomposition=_unfold_kernel, grad_fn="UnfoldBackward0", backward=_strided_backward,
+       function=False)
+def unfold(input, dimension: int, size: int, step: int):
+    """The view of every window of `size` elements along `dimension`, `step` apart, each as a
+    new last dim (``Tensor.unfold``; ``nn.functional.unfold`` is im2col)."""
+    check_tensor(input, "input", "unfold")
+    n = input.dim()
+    d = _wrap_dim(dimension, n)
+    length = input._data.shape[d] if n else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
+                           f"{size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    args = (d, int(size), int(step))
+    return _strided_view(unfold.op, input, input._backend.kernels["unfold"](input._data, *args),
+                         "unfold", args)
+
+
+def _as_strided_kernel(k, a, size, stride, offset):
+    import numpy as np
+
+    pos = np.full(tuple(size), offset, dtype=np.int64)
+    for d, (n, st) in enumerate(zip(size, stride)):
+        pos = pos + (np.arange(n) * st).reshape((-1,) + (1,) * (len(size) - d - 1))
+    return _gather(k, a, (pos,))
+
+
+def _storage_steps(root):
+    """The steps that give `root`'s storage as a 1-d array (root: a tensor that is not a view)."""
+    shape, strides, off = L.own_layout(root)
+    n = 1
+    for s in shape:
+        n *= s
+    if L.plain(root) or (off == 0 and L.is_dense(shape, strides)):
+        order = tuple(sorted(range(len(shape)), key=lambda d: -strides[d]))
+        steps = (("permute", (order,)),) if order != tuple(range(len(shape))) else ()
+        return steps + (("reshape", ((n,),)),)
+    raise RuntimeError("as_strided: the storage of this tensor is not held whole by any tensor "
+                       "(a .data or detach() of a view on a mutable backend); as_strided its "
+                       "original instead")
+
+
+@defop("as_strided", "shape", "same",
+       kernel="as_strided(a, size, stride, offset) -> array  (a is 1-d; a view where arrays are "
+              "mutable)",
+       decomposition=_as_strided_kernel, grad_fn="AsStridedBackward0", backward=_strided_backward)
+def as_strided(input, size, stride, storage_offset=None):
+    """The view of `input`'s storage with the given size, strides and storage offset (in
+    elements)."""
+    check_tensor(input, "input", "as_strided")
+    size = as_shape((size,), "as_strided")
+    stride = as_shape((stride,), "as_strided")
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got "
+                           f"strides: {list(stride)}")
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(size)}")
+    offset = L.layout(input)[2] if storage_offset is None else int(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    itemsize = input._dtype.itemsize
+    nbytes = L.storage(input).nbytes
+    need = 0 if any(s == 0 for s in size) else \
+        offset + 1 + sum((n - 1) * st for n, st in zip(size, stride))
+    if need * itemsize > nbytes:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {itemsize} requiring a storage size of "
+                           f"{need * itemsize} are out of bounds for storage of size {nbytes}")
+    root = input._view[0] if input._view is not None else input
+    steps = _storage_steps(root) + (("as_strided", (size, stride, offset)),)
+    k = input._backend.kernels
+    raw = views._apply(k, steps, root._data)
+    out = _wrap(raw, input._backend, input._dtype)
+    views.track_steps(out, root, steps)
+    if input._rg and grad_mode.enabled:
+        in_steps = input._view[1] if input._view is not None else ()
+        record(as_strided.op.node, out, (input,), (), (root._data.shape, in_steps, steps))
+    return out
+
+
+def _view_dtype_kernel(k, a, dtype, itemsize):
+    import numpy as np
+
+    arr = k["to_numpy"](a)
+    try:
+        return k["from_numpy"](arr.view(dtype))
+    except ValueError:  # NumPy's own layout is not the one ember reports
+        return k["from_numpy"](np.ascontiguousarray(arr).view(dtype))
+
+
+@defop("view_dtype", "shape", "custom",
+       kernel="view_dtype(a, dtype, itemsize) -> array  (a's bits as dtype; itemsize: a's element "
+              "size; a view where arrays are mutable)",
+       decomposition=_view_dtype_kernel, function=False, method=False)
+def _view_dtype(input, dtype):
+    """``input.view(dtype)``: the same bits read as `dtype` (the last dim scales where the element
+    sizes differ), as PyTorch."""
+    old, new = input._dtype.itemsize, dtype.itemsize
+    shape, strides, offset = L.layout(input)
+    if old != new:
+        name = f"{_title(input._dtype)} as {_title(dtype)}"
+        if not shape:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {name} (different element sizes)")
+        if strides[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {name} (different element "
+                               f"sizes), but got {strides[-1]}")
+        if new > old:
+            ratio = new // old
+            if shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {name} "
+                                   f"(different element sizes), but got {shape[-1]}")
+            if offset % ratio:
+                raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to view "
+                                   f"{name} (different element sizes), but got {offset}")
+            for i, s in enumerate(strides[:-1]):
+                if s % ratio:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} to view "
+                                       f"{name} (different element sizes), but got {s}")
+    be = input._backend
+    args = (be.dtype_native(dtype), old)
+    out = _wrap(be.kernels["view_dtype"](input._data, *args), be, dtype)
+    return views.track(out, input, "view_dtype", args)

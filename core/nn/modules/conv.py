@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose2d, initialised and printed as PyTorch's."""
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose2d/3d, initialised and printed as PyTorch's."""
 
 from ... import ops
 from .. import functional as F
@@ -6,7 +6,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -128,12 +128,27 @@ class Conv2d(_ConvNd):
         return self._conv(F.conv2d, input)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W) input: weight (out, in/groups, kd, kh, kw)."""
+
+    _nd = 3
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device=device, dtype=dtype)
+
+    def forward(self, input):
+        return self._conv(F.conv3d, input)
+
+
 class ConvTranspose2d(_ConvNd):
     """Transposed 2-D convolution (the gradient of Conv2d with respect to its input): weight
     (in, out/groups, kh, kw). ``forward(input, output_size)`` picks the output_padding that
     gives `output_size`."""
 
     _transposed = True
+    _function = staticmethod(F.conv_transpose2d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
@@ -148,20 +163,29 @@ class ConvTranspose2d(_ConvNd):
         """The output_padding for which the output has spatial size `output_size`."""
         if output_size is None:
             return self.output_padding
-        output_size = tuple(output_size)[-2:]
+        n = self._nd
+        output_size = tuple(output_size)[-n:]
         out = []
-        for d in range(2):
-            smallest = ((input.shape[d - 2] - 1) * self.stride[d] - 2 * self.padding[d]
+        for d in range(n):
+            smallest = ((input.shape[d - n] - 1) * self.stride[d] - 2 * self.padding[d]
                         + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
             largest = smallest + self.stride[d] - 1
             if not smallest <= output_size[d] <= largest:
                 raise ValueError(f"requested an output size of {list(output_size)}, but valid "
                                  f"sizes range from {smallest} to {largest} (for an input of "
-                                 f"{list(input.shape[2:])})")
+                                 f"{list(input.shape[-n:])})")
             out.append(output_size[d] - smallest)
         return tuple(out)
 
     def forward(self, input, output_size=None):
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+        return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
+                                    self._output_padding(input, output_size), self.groups,
+                                    self.dilation)
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """Transposed 3-D convolution (the gradient of Conv3d with respect to its input): weight
+    (in, out/groups, kd, kh, kw)."""
+
+    _nd = 3
+    _function = staticmethod(F.conv_transpose3d)

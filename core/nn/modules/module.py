@@ -306,6 +306,8 @@ class Module:
             dtype_args = [a for a in args if not _is_dtype(a)]
             dtype = next((a for a in args if _is_dtype(a)), kwargs.get("dtype"))
             other = {k: v for k, v in kwargs.items() if k != "dtype"}
+            if t.dim() not in (4, 5):  # as PyTorch: a memory format applies to 4-d/5-d tensors
+                other.pop("memory_format", None)
             out = t.to(*dtype_args, **other) if (dtype_args or other) else t
             if dtype is not None and out.is_floating_point():
                 out = out.to(dtype)

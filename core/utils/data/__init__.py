@@ -284,16 +284,21 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        """PyTorch's draws, in its order: without a generator, a seed from the default one
+        seeds a fresh generator; the last (possibly empty) slice of a permutation is drawn too,
+        so a given generator advances as PyTorch's does."""
         n, count = len(self.data_source), self.num_samples
+        generator = self.generator
+        if generator is None:
+            generator = _random.Generator().manual_seed(_random.random_int64())
         if self.replacement:
             for start in range(0, count, 32):
-                draw = _random.randint(0, n, (min(32, count - start),), generator=self.generator)
+                draw = _random.randint(0, n, (min(32, count - start),), generator=generator)
                 yield from draw.tolist()
             return
         for _ in range(count // n):
-            yield from _random.randperm(n, generator=self.generator).tolist()
-        if count % n:
-            yield from _random.randperm(n, generator=self.generator).tolist()[:count % n]
+            yield from _random.randperm(n, generator=generator).tolist()
+        yield from _random.randperm(n, generator=generator).tolist()[:count % n]
 
     def __len__(self):
         return self.num_samples
@@ -809,7 +814,7 @@ class DataLoader:
 
     def _draw_base_seed(self):
         """The seed workers derive theirs from (worker i: base + i), from `generator`."""
-        return int(_random.randint(0, 1 << 62, (), generator=self.generator).item())
+        return _random.random_int64(self.generator)
 
     def __iter__(self):
         if self.num_workers == 0:

@@ -2,14 +2,16 @@
 NumPy, and wraps the result in a new Frozen.
 
 The kernels live in one module per area of ember's ops (creation, conversion, random,
-elementwise, reduction, shape, indexing, linalg, and conv for padding and unfold/fold), each a
-``KERNELS`` dict; this module merges them. The names and signatures are those of
+elementwise, reduction, shape, indexing, linalg, conv for padding and unfold/fold, and special
+for erfc, erfinv, lgamma, digamma, i0), each a ``KERNELS`` dict; this module merges them. The names and signatures are those of
 ``ember.ops.kernel_signatures()``.
 """
 
-from . import conv, conversion, creation, elementwise, indexing, linalg, random, reduction, shape
+from . import (conv, conversion, creation, elementwise, fft, indexing, linalg, random, reduction,
+               shape, special)
 
-AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv)
+AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv,
+         fft, special)
 
 
 def _merge(areas):

@@ -1,5 +1,6 @@
 """The frozen backend's kernels for the random ops (the state is a NumPy Generator, advanced by
-each draw)."""
+each draw). A CPU backend such as this one gets PyTorch's numbers from ember's own CPU generator;
+these kernels are what ember calls where it cannot draw on the host (inside a compiled trace)."""
 
 import numpy as np
 
