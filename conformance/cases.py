@@ -1,6 +1,7 @@
 """Test cases: which checks run for which op, backend and dtype, and their pytest marks
 (skipped for an unavailable backend or unsupported dtype, xfail for an expected failure)."""
 
+import functools
 import importlib.metadata
 import os
 import zlib
@@ -12,6 +13,7 @@ import pytest
 import ember
 from ember.ops import REGISTRY
 
+from . import hypothesis_mode
 from .entries import CHECKS, T, Make
 from .samples import ENTRIES
 
@@ -95,6 +97,7 @@ def _has_tensor_inputs(samples):
                for s in samples for v in flatten((s.args, s.kwargs)))
 
 
+@functools.lru_cache(maxsize=None)
 def applicable_checks(name):
     """The checks that apply to op `name`, from its registry entry and its sample entry."""
     op, entry = REGISTRY[name], ENTRIES[name]
@@ -115,8 +118,9 @@ def applicable_checks(name):
         "errors": entry.errors is not None,
         "rejects": op.allowed != _EVERY_DTYPE and bool(op.dtypes),
         "compile": op.kind not in ("creation", "random"),
+        "hypothesis": hypothesis_mode.applies(op, entry),
     }
-    return [c for c in CHECKS if wanted[c]]
+    return tuple(c for c in CHECKS if wanted[c])
 
 
 def expected_failure(backend, op, check, dtype):
@@ -145,6 +149,8 @@ def build(check, config):
         return [pytest.param(Case(check, backend=n), id=n) for n in names]
     if check == "compile" and not config.getoption("ember_compile", False):
         return []  # opt-in: compiling every op's samples takes minutes on JAX
+    if check == "hypothesis" and not config.getoption("ember_hypothesis", 0):
+        return []  # opt-in: --ember-hypothesis=N draws N inputs per op
     params = []
     for name in names:
         b = _backend(name)
@@ -161,6 +167,8 @@ def build(check, config):
 
 def _params_for(check, b, op, offset, full):
     entry = ENTRIES[op]
+    if check == "dtype" and b.status == "available" and b.compiles_per_shape and not full:
+        return []  # the forward test checks result dtypes there (checks.dtype_in_forward)
     supported = set(b.supported_dtypes)
     if check in PER_DTYPE:
         dtypes = [d.name for d in entry.dtypes] or [""]

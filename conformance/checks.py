@@ -11,7 +11,7 @@ import pytest
 import ember
 from ember.ops import REGISTRY
 
-from . import repro
+from . import oracle, report, repro
 from .entries import A, AnyValues, Make, T, category, np_dtype
 from .samples import ENTRIES
 
@@ -24,6 +24,11 @@ TOLERANCES = {
 }
 MAX_GRAD_NUMEL = 24  # gradcheck samples stay small: the Jacobian costs 2 calls per element
 MAX_GRAD_SAMPLES = {"gradcheck": 5, "gradgradcheck": 3}  # per op, unless --ember-full
+# on a backend that compiles per shape and dtype (``compiles_per_shape``: JAX), where each
+# distinct sample costs lowerings and compilations rather than microseconds, the default run
+# checks fewer: every float32 sample still, but in the other dtypes only the first sample and
+# those marked ``always``, and fewer gradient samples. ``--ember-full`` checks everything.
+MAX_GRAD_SAMPLES_COMPILING = {"gradcheck": 2, "gradgradcheck": 1}
 # the dtypes whose forward check runs every sample; the others run the quick selection (the first
 # sample, those with their own result dtype, and key samples), unless --ember-full. Backends
 # that compile per shape and dtype (JAX) pay for each distinct call: this keeps the suite fast.
@@ -51,6 +56,7 @@ class Ctx:
         self.backend = backend_named(case.backend)
         self.dtype = ember.dtypes.from_name(case.dtype) if case.dtype else None
         self.failures = []
+        self.oracle_problems = []  # PyTorch's disagreements (--ember-oracle), see oracle.settle
 
     # -- inputs ----------------------------------------------------------------------------------
     def make(self, dtype=None):
@@ -72,7 +78,9 @@ class Ctx:
             quick = dtype not in FULL_DTYPES
         out = [s for s in self.entry.samples(self.make(dtype)) if self.supported(s.needs)]
         if quick and not self.case.full:
-            out = [s for i, s in enumerate(out) if i == 0 or s.expected is not None or s.always]
+            lean = self.backend.compiles_per_shape
+            out = [s for i, s in enumerate(out)
+                   if i == 0 or s.always or (s.expected is not None and not lean)]
         return out
 
     def materialize(self, value, noncontiguous=False, given=None):
@@ -115,7 +123,8 @@ class Ctx:
         return list(d) if isinstance(d, tuple) else [d] * n
 
     def reference(self, sample, args, kwargs):
-        return self.entry.ref(*to_host(args), **to_host(kwargs))
+        ref = getattr(sample, "ref", None) or self.entry.ref
+        return ref(*to_host(args), **to_host(kwargs))
 
     # -- failing ---------------------------------------------------------------------------------
     def snippet(self, sample, **kw):
@@ -132,6 +141,7 @@ class Ctx:
         self.fail_sample(i, sample, f"raised {type(exc).__name__}: {exc}\n{where}", **kw)
 
     def finish(self, what):
+        oracle.settle(self)
         if self.failures:
             shown = self.failures[:MAX_REPORTED]
             more = len(self.failures) - len(shown)
@@ -140,12 +150,17 @@ class Ctx:
                     f"{len(self.failures)} failing sample(s)")
             pytest.fail(head + "\n\n" + "\n\n".join(shown)
                         + (f"\n\n... and {more} more" if more else ""), pytrace=False)
+        oracle.expected(self)
 
 
 def tensor_of(t, requires_grad=False, noncontiguous=False):
     """An ember tensor on the default backend holding T `t` (optionally non-contiguous)."""
     vals = t.values
-    if noncontiguous and vals.ndim >= 2:
+    if t.layout == "expanded":
+        x = ember.tensor(vals[:1], dtype=t.dtype).expand(*vals.shape)
+    elif t.layout == "stepped":
+        x = ember.tensor(np.repeat(vals, 2, axis=-1), dtype=t.dtype)[..., ::2]
+    elif (noncontiguous or t.layout == "transposed") and vals.ndim >= 2:
         x = ember.tensor(np.swapaxes(vals, -1, -2), dtype=t.dtype).transpose(-1, -2)
     elif noncontiguous and vals.ndim == 1:
         x = ember.tensor(np.repeat(vals, 2), dtype=t.dtype)[::2]
@@ -212,6 +227,10 @@ def compare(got, expected, dtype, tol):
         return None
     kind = np.complex128 if c == 3 else np.float64
     a, e = arr.astype(kind), exp.astype(kind)
+    if np_dtype(dtype) is not None:  # a reference value beyond the dtype's range is its +-inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            rounded = e.astype(np_dtype(dtype)).astype(kind)
+        e = np.where(np.isfinite(e) & ~np.isfinite(rounded), rounded, e)
     rtol, atol = tol
     close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
@@ -263,10 +282,14 @@ def check_forward(ctx, noncontiguous=False):
         dts = ctx.expected_dtypes(s, ctx.dtype, len(got))
         for k, (g, w, d) in enumerate(zip(got, want, dts)):
             problem = compare(g, w, d, tolerance(ctx.entry, d))
+            if not problem and dtype_in_forward(ctx) and not noncontiguous:
+                problem = dtype_problem(g, d)
             if problem:
                 label = f"output {k}: " if len(got) > 1 else ""
                 ctx.fail_sample(i, s, f"{label}{problem}", **kw)
                 break
+            if not noncontiguous:
+                report.drift(g, w, d)
         else:
             if not ctx.entry.mutates:
                 for t, b in zip(_inputs_of((args, kwargs)), before):
@@ -274,7 +297,32 @@ def check_forward(ctx, noncontiguous=False):
                         ctx.fail_sample(i, s, "an input was modified by an out-of-place op",
                                         **kw)
                         break
+        if oracle.ACTIVE and not noncontiguous:
+            oracle.forward(ctx, i, s, result, expected)
     ctx.finish("the values differ from the float64 NumPy reference")
+
+
+def dtype_problem(g, d):
+    """None if result `g` has dtype `d`, as a tensor and in the backend's array, else what
+    differs."""
+    if isinstance(g, ember.Tensor):
+        if g.dtype is not d:
+            return f"result dtype is {g.dtype}, expected {d}"
+        arr = g.detach().numpy()
+    else:
+        arr = np.asarray(g)
+    want = np_dtype(d)
+    if want is not None and np.asarray(arr).dtype != want:
+        return (f"the backend's array holds {np.asarray(arr).dtype} values, but the tensor says "
+                f"{d} (expected numpy {want})")
+    return None
+
+
+def dtype_in_forward(ctx):
+    """On a backend that compiles per shape the forward test also checks result dtypes (its
+    samples include the dtype test's), and no separate dtype test runs: the same calls are not
+    compiled twice. ``--ember-full`` runs both."""
+    return ctx.backend.compiles_per_shape and not ctx.case.full
 
 
 def check_dtype(ctx):
@@ -288,19 +336,12 @@ def check_dtype(ctx):
         got = outputs(result)
         dts = ctx.expected_dtypes(s, ctx.dtype, len(got))
         for k, (g, d) in enumerate(zip(got, dts)):
-            label = f"output {k}: " if len(got) > 1 else ""
-            if isinstance(g, ember.Tensor):
-                if g.dtype is not d:
-                    ctx.fail_sample(i, s, f"{label}result dtype is {g.dtype}, expected {d}")
-                    break
-                arr = g.detach().numpy()
-            else:
-                arr = np.asarray(g)
-            want = np_dtype(d)
-            if want is not None and np.asarray(arr).dtype != want:
-                ctx.fail_sample(i, s, f"{label}the backend's array holds {np.asarray(arr).dtype}"
-                                      f" values, but the tensor says {d} (expected numpy {want})")
+            problem = dtype_problem(g, d)
+            if problem:
+                ctx.fail_sample(i, s, (f"output {k}: " if len(got) > 1 else "") + problem)
                 break
+        if oracle.ACTIVE:
+            oracle.dtype(ctx, i, s, result)
     ctx.finish("wrong result dtype")
 
 
@@ -322,7 +363,9 @@ def check_grad(ctx, second=False):
         diff = repro.differentiated(s.args, s.kwargs)
         if not diff:
             continue
-        if ran == MAX_GRAD_SAMPLES[name] and not ctx.case.full:
+        budget = (MAX_GRAD_SAMPLES_COMPILING if ctx.backend.compiles_per_shape
+                  else MAX_GRAD_SAMPLES)
+        if ran == budget[name] and not ctx.case.full:
             break
         ran += 1
 
@@ -344,6 +387,8 @@ def check_grad(ctx, second=False):
             ctx.fail_sample(i, s, f"{name} failed: {exc}", grad=name)
         except Exception as exc:  # noqa: BLE001
             ctx.raised(i, s, exc, grad=name)
+        if oracle.ACTIVE and not second:
+            oracle.grad(ctx, i, s, diff)
     if not ran:
         pytest.fail(f"{ctx.case.op}: no sample has a float64 input to differentiate; mark the "
                     f"entry grad=False or add one", pytrace=False)
@@ -513,6 +558,8 @@ def check_errors(ctx):
     for i, e in enumerate(ctx.entry.errors(ctx.make())):
         if not ctx.supported(e.needs):
             continue
+        if oracle.ACTIVE:
+            oracle.error(ctx, i, e)
         want = e.exc.__name__
         try:
             with ember.default_backend(ctx.backend.name):
@@ -663,7 +710,15 @@ CHECK_FUNCTIONS = {
     "errors": check_errors,
     "rejects": check_rejects,
     "compile": check_compile,
+    "hypothesis": lambda ctx: hypothesis_check(ctx),
 }
+
+
+def hypothesis_check(ctx):
+    """--ember-hypothesis=N: see ``hypothesis_mode`` (Hypothesis is imported only then)."""
+    from .hypothesis_mode import check
+
+    check(ctx)
 
 
 def run(case):

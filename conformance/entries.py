@@ -17,7 +17,7 @@ ALL = BOOL + INT + FLOAT + COMPLEX
 
 # the checks a test can run, in the order the report lists them
 CHECKS = ("forward", "dtype", "grad", "gradgrad", "variants", "views", "noncontiguous", "errors",
-          "rejects", "compile")
+          "rejects", "compile", "hypothesis")
 
 
 def np_dtype(d):
@@ -77,19 +77,29 @@ def summed(d):
     return ember.int64 if category(d) <= 1 else d
 
 
+# how a T input is made (None: a new contiguous tensor): "transposed" (the last two dims of a
+# transposed tensor), "stepped" (every other element of one twice as long along the last dim),
+# "expanded" (values equal along dim 0, made by expanding the first row: stride 0)
+LAYOUTS = (None, "transposed", "stepped", "expanded")
+
+
 class T:
     """A tensor input: NumPy `values` made into an ember tensor of `dtype`.
 
-    `grad` marks an input that gradcheck differentiates (float inputs only).
+    `grad` marks an input that gradcheck differentiates (float inputs only); `layout` makes
+    the tensor with the same values a non-contiguous way (see ``LAYOUTS``).
     """
 
-    __slots__ = ("values", "dtype", "grad", "requires_grad")
+    __slots__ = ("values", "dtype", "grad", "requires_grad", "layout")
 
-    def __init__(self, values, dtype, grad=True, requires_grad=False):
+    def __init__(self, values, dtype, grad=True, requires_grad=False, layout=None):
         self.values = np.asarray(values)
         self.dtype = dtype
         self.grad = grad and dtype.is_floating_point
         self.requires_grad = requires_grad  # made with requires_grad=True in every check
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
+        self.layout = layout
 
     def __repr__(self):
         return f"T({self.values.shape}, {self.dtype})"
@@ -128,6 +138,7 @@ class S:
         self.needs = ()
         self.view = False
         self.always = False
+        self.ref = None  # this sample's own reference, replacing the entry's
 
     def key(self):
         """Run this sample for every dtype, also in the quick selection (special values)."""

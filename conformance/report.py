@@ -8,6 +8,57 @@ import os
 # a cell's status is its worst test's, in this order
 ORDER = ("failed", "stale", "xfail", "passed", "skipped")
 
+# -- notes: numbers a running test adds to its report (drift, timings) ---------------------------
+_NOTES = {}  # the running test's notes; the plugin moves them into its user_properties
+
+
+def drift(got, expected, dtype):
+    """Record the largest absolute and ULP error of a float result against the float64
+    reference (ULPs of the result's dtype at the reference value) for the running test."""
+    import numpy as np
+
+    from .entries import AnyValues
+
+    if not dtype.is_floating_point or not hasattr(got, "detach") or isinstance(
+            expected, AnyValues):  # random ops and empty have no reference values
+        return
+    a = np.asarray(got.detach().numpy()).astype(np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape or not a.size:
+        return
+    keep = np.isfinite(a) & np.isfinite(e)
+    if not keep.any():
+        return
+    a, e = a[keep], e[keep]
+    err = np.abs(a - e)
+    finfo = _finfo(dtype)
+    ulp = finfo["eps"] * 2.0 ** np.floor(np.log2(np.maximum(np.abs(e), finfo["tiny"])))
+    cur = _NOTES.setdefault("ember_drift", {"dtype": dtype.name, "abs": 0.0, "ulp": 0.0})
+    cur["abs"] = max(cur["abs"], float(err.max()))
+    cur["ulp"] = max(cur["ulp"], float((err / ulp).max()))
+
+
+def _finfo(dtype):
+    """eps and the smallest normal of an ember float dtype (bfloat16 without ml_dtypes too)."""
+    import numpy as np
+
+    if dtype.name == "bfloat16":
+        return {"eps": 2.0 ** -7, "tiny": 2.0 ** -126}
+    f = np.finfo(np.dtype(dtype.name))
+    return {"eps": float(f.eps), "tiny": float(f.tiny)}
+
+
+def note(key, value):
+    """Add a number (or a small dict) to the running test's report."""
+    _NOTES[key] = value
+
+
+def take_notes():
+    """The running test's notes, as user_properties (JSON text: plain strings for xdist)."""
+    out = [(k, json.dumps(v)) for k, v in _NOTES.items()]
+    _NOTES.clear()
+    return out
+
 
 class Result:
     """The outcome of one test, from its setup, call and teardown reports."""
@@ -57,6 +108,8 @@ class Collector:
         r = self.results.get(report.nodeid)
         if r is None:
             r = self.results[report.nodeid] = Result(report.nodeid, props)
+        else:
+            r.props.update(props)  # the call phase adds the notes it took (drift, timings)
         r.seconds += getattr(report, "duration", 0.0) or 0.0
         got = outcome(report)
         if got is None:
@@ -109,11 +162,66 @@ class Collector:
                      "check": r.props["ember_check"], "dtype": r.props["ember_dtype"],
                      "test": r.nodeid, "message": r.message}
                     for r in results if r.status == "failed"]
+        xfails = [{"backend": r.props["ember_backend"], "op": r.props["ember_op"],
+                   "check": r.props["ember_check"], "dtype": r.props["ember_dtype"],
+                   "test": r.nodeid, "reason": r.reason}
+                  for r in results if r.status == "xfail"]
         return {"ember_version": ember.__version__,
                 "started": self.started.isoformat(timespec="seconds"),
                 "backends": status, "ops": sorted(REGISTRY), "matrix": matrix,
                 "totals": totals, "stale": stale, "failures": failures,
-                "ops_without_samples": sorted(no_samples)}
+                "ops_without_samples": sorted(no_samples), "xfails": xfails,
+                "stale_differences": self._stale_differences(results),
+                "drift": self._drift(results), "programs": self._programs(results),
+                "performance": self._performance(results)}
+
+    @staticmethod
+    def _stale_differences(results):
+        """Deliberate differences from PyTorch (--ember-oracle) under which no test differs."""
+        by_key = {}
+        for r in results:
+            if r.props.get("ember_difference"):
+                by_key.setdefault(r.props["ember_difference"], []).append(r)
+        return sorted(key for key, rs in by_key.items()
+                      if any(r.status == "passed" for r in rs)
+                      and not any(r.status in ("xfail", "failed") for r in rs))
+
+    @staticmethod
+    def _drift(results):
+        """{op: {backend: {dtype: {"abs", "ulp"}}}}: the largest error of a float result
+        against the float64 reference over the forward samples."""
+        out = {}
+        for r in results:
+            if "ember_drift" in r.props:
+                d = json.loads(r.props["ember_drift"])
+                per = out.setdefault(r.props["ember_op"], {}).setdefault(
+                    r.props["ember_backend"], {})
+                old = per.get(d["dtype"], {"abs": 0.0, "ulp": 0.0})  # another input dtype's
+                per[d["dtype"]] = {"abs": max(old["abs"], d["abs"]),
+                                   "ulp": max(old["ulp"], d["ulp"])}
+        return dict(sorted(out.items()))
+
+    @staticmethod
+    def _programs(results):
+        out = {}
+        for r in results:
+            if r.props["ember_check"] == "program":
+                entry = {"status": r.status, "reason": r.reason or r.message}
+                if "ember_losses" in r.props:
+                    entry.update(json.loads(r.props["ember_losses"]))
+                out.setdefault(r.props["ember_backend"], {})[r.props["ember_op"]] = entry
+        return out
+
+    @staticmethod
+    def _performance(results):
+        out = {}
+        for r in results:
+            if r.props["ember_check"] == "performance":
+                entry = {"status": r.status, "reason": r.reason or r.message}
+                if "ember_perf" in r.props:
+                    entry["workloads"] = json.loads(r.props["ember_perf"])
+                out[r.props["ember_backend"]] = entry
+        return out
 
     @staticmethod
     def _stale_entries(results):
@@ -213,6 +321,8 @@ def markdown(data):
                      + " | ".join(str(data["totals"][n]["ops"][key]) for n in names) + " |")
     lines.append("| test seconds (summed over workers) | "
                  + " | ".join(f"{data['totals'][n]['seconds']:.1f}" for n in names) + " |")
+    lines += ["", COUNTS_EXPLAINED]
+    lines += _programs_md(data, names) + _performance_md(data, names)
     lines += ["", "## Ops", "", "| op | " + " | ".join(names) + " |",
               "|---|" + "---|" * len(names)]
     for op in data["ops"]:
@@ -236,6 +346,7 @@ def markdown(data):
     reasons |= {c["reason"] for c in cells if c["status"] == "skipped" and c["reason"]}
     lines += ["", "## Skip reasons", ""]
     lines += [f"- {r}" for r in sorted(reasons)] or ["None."]
+    lines += _xfails_md(data) + _drift_md(data, names)
     lines += ["", "## Failures", ""]
     if data["failures"]:
         for f in data["failures"]:
@@ -244,3 +355,95 @@ def markdown(data):
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+COUNTS_EXPLAINED = (
+    "How to read the counts: **tests** are pytest tests by outcome: one per op x check (x dtype "
+    "for forward and dtype), plus the suite's own tests of each backend (loading, expected-failure "
+    "keys, the training runs, the timings) and of each op (that it has samples, counted under "
+    "`*`). *passed*: ran and agreed; *failed*: disagreed or crashed (listed under Failures); "
+    "*xfail*: an expected failure, from the backend's `ember_backend_expected_failures` or a "
+    "deliberate difference from PyTorch (`--ember-oracle`), listed with its reason under "
+    "Expected failures; *stale*: an expected failure that passes now; *skipped*: could not run "
+    "here (an unavailable backend, a dtype the backend lacks, an opt-in part), with the reasons "
+    "under Skip reasons. **ops** are the ops of the registry by their worst test on the backend "
+    "(*not run*: none of its tests was selected). Test seconds add up each test's own time.")
+
+
+def _programs_md(data, names):
+    progs = data.get("programs") or {}
+    if not progs:
+        return []
+    models = sorted({m for b in progs.values() for m in b})
+    lines = ["", "## Whole programs", "",
+             "A short training run per backend (optimizer, scheduler, DataLoader, fixed data and "
+             "weights): each cell is the final loss and the largest gap from the NumPy backend's "
+             "loss at the same step.", "", "| program | " + " | ".join(names) + " |",
+             "|---|" + "---|" * len(names)]
+    for m in models:
+        cells = []
+        for n in names:
+            e = progs.get(n, {}).get(m)
+            if e is None:
+                cells.append("-")
+            elif "losses" in e and e["losses"]:
+                gap = max(abs(a - b) for a, b in zip(e["losses"], e["numpy"]))
+                word = {"passed": "pass", "failed": "**FAIL**"}.get(e["status"], e["status"])
+                cells.append(f"{word}: {e['losses'][-1]:.5f} (gap {gap:.1e})")
+            else:
+                cells.append(f"{e['status']}" + (f": {e['reason'][:60]}" if e["reason"] else ""))
+        lines.append(f"| {m} training | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _performance_md(data, names):
+    perf = data.get("performance") or {}
+    measured = [n for n in names if perf.get(n, {}).get("workloads")]
+    if not measured:
+        return ["", "## Performance", "", "Not measured (opt-in: `--ember-perf`)."] if perf else []
+    workloads = list(perf[measured[0]]["workloads"])
+    lines = ["", "## Performance", "",
+             "Time per call relative to the NumPy backend in the same process (lower is better; "
+             "milliseconds in brackets). `--ember-max-slowdown=X` fails a backend above X.", "",
+             "| workload | " + " | ".join(measured) + " |", "|---|" + "---|" * len(measured)]
+    for w in workloads:
+        cells = []
+        for n in measured:
+            v = perf[n]["workloads"].get(w)
+            cells.append("-" if v is None else f"{v['ratio']:.2f}x ({v['seconds'] * 1e3:.3g} ms)")
+        lines.append(f"| {w} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _xfails_md(data):
+    lines = ["", "## Expected failures", ""]
+    xf = data.get("xfails") or []
+    if not xf:
+        lines.append("None.")
+    for x in xf:
+        dt = f"-{x['dtype']}" if x["dtype"] else ""
+        lines.append(f"- {x['backend']} `{x['op']}[{x['check']}{dt}]`: {x['reason']}")
+    stale = data.get("stale_differences") or []
+    if stale:
+        lines += ["", "Deliberate differences from PyTorch that no longer differ (remove them "
+                      "from ember_conformance/differences.py):", ""]
+        lines += [f"- `{k}`" for k in stale]
+    return lines
+
+
+def _drift_md(data, names):
+    drift = data.get("drift") or {}
+    if not drift:
+        return []
+    lines = ["", "## Drift", "",
+             "Largest error of float32 results against the float64 reference, over each op's "
+             "forward samples: absolute / in ULPs of float32 at the reference value.", "",
+             "| op | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for op, per in drift.items():
+        cells = []
+        for n in names:
+            d = per.get(n, {}).get("float32")
+            cells.append("-" if d is None else f"{d['abs']:.2g} / {d['ulp']:.3g}")
+        if any(c != "-" for c in cells):
+            lines.append(f"| `{op}` | " + " | ".join(cells) + " |")
+    return lines

@@ -43,7 +43,11 @@ class Names:
         self.names[key] = name
         rg = ", requires_grad=True" if requires_grad or t.requires_grad else ""
         vals, suffix = t.values, ""
-        if noncontiguous and vals.ndim >= 2:
+        if t.layout == "expanded":
+            vals, suffix = vals[:1], f".expand({', '.join(map(str, t.values.shape))})"
+        elif t.layout == "stepped":
+            vals, suffix = np.repeat(vals, 2, axis=-1), "[..., ::2]"
+        elif (noncontiguous or t.layout == "transposed") and vals.ndim >= 2:
             vals, suffix = np.swapaxes(vals, -1, -2), ".transpose(-1, -2)"
         elif noncontiguous and vals.ndim == 1:
             vals, suffix = np.repeat(vals, 2), "[::2]"

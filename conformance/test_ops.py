@@ -95,6 +95,11 @@ def test_rejects(case):
     checks.run(case)
 
 
+def test_hypothesis(case):
+    """Opt-in (``--ember-hypothesis=N``): N inputs drawn per op match the reference."""
+    checks.run(case)
+
+
 def test_compile(case):
     """Opt-in (``--ember-compile``): the op inside ``ember.compile`` gives the eager results."""
     checks.run(case)

@@ -56,7 +56,8 @@ class Backend:
                  "mutable", "shares_numpy_memory", "dlpack", "devices", "kernels", "native",
                  "supported_dtypes", "expected_failures", "missing", "own_kernels", "out_kernels",
                  "synchronize",
-                 "compiler", "start_method", "_loaded", "_lock", "_loading", "__weakref__")
+                 "compiler", "start_method", "compiles_per_shape", "_loaded", "_lock", "_loading",
+                 "__weakref__")
 
     def __init__(self, name, entry_point):
         self.name = name
@@ -72,6 +73,9 @@ class Backend:
         self.out_kernels = frozenset()
         self.synchronize = None
         self.start_method = None  # how worker processes must be started to use this backend
+        # each new shape and dtype of an op costs a compilation (JAX): the conformance suite's
+        # default run checks fewer distinct samples on such a backend (see the suite's README)
+        self.compiles_per_shape = False
         self.compiler = None  # ember_backend_compiler(): what ember.compile hands a step to
         self.devices = ()
         self.kernels = {}
@@ -138,6 +142,7 @@ class Backend:
         self.dlpack = info.get("dlpack", False)
         self.out_kernels = frozenset(info.get("out_kernels", ()) if self.mutable else ())
         self.start_method = info.get("start_method")
+        self.compiles_per_shape = info.get("compiles_per_shape", False)
         reason = check.result("ember_backend_available", hook.ember_backend_available(),
                               (str, type(None)), "None or a string saying why not")
         if reason is not None:
@@ -149,6 +154,12 @@ class Backend:
                                         "ember_backend_dtypes must return a non-empty dict of "
                                         "dtype names"))
         self.native = {check.dtype_name(k): v for k, v in native.items()}
+        for d, n in self.native.items():
+            try:
+                _NATIVE_DTYPES.setdefault(n, (d, self.native))
+            except TypeError:
+                raise TypeError(check.wrong("ember_backend_dtypes", n, "native dtypes must be "
+                                            "hashable")) from None
         self.supported_dtypes = tuple(d for d in _dt.ALL_DTYPES if d in self.native)
         kernels = hook.ember_backend_kernels()
         if not isinstance(kernels, dict):
@@ -203,6 +214,23 @@ class Backend:
 
 _START_METHODS = ("fork", "spawn", "forkserver")
 
+# native dtype -> (ember dtype, {ember dtype: native} of the backend it came from), filled as
+# backends load: core's decompositions see raw arrays only, and must not read NumPy's dtype
+# attributes (``a.dtype.kind``) from them, since a backend's dtypes need not be NumPy's
+_NATIVE_DTYPES = {}
+
+
+def ember_dtype(native):
+    """The ember dtype of a loaded backend's native dtype (``ember_dtype(a.dtype)`` of a raw
+    array `a`)."""
+    return _NATIVE_DTYPES[native][0]
+
+
+def native_like(native, dtype):
+    """The native dtype for ember `dtype` of the backend whose native dtype `native` is (the
+    int64 of the backend of raw array `a`: ``native_like(a.dtype, ember.int64)``)."""
+    return _NATIVE_DTYPES[native][1][dtype]
+
 
 class _HookCheck:
     """Type checks for one plugin's hook results: a wrong type is a TypeError that names the
@@ -216,6 +244,7 @@ class _HookCheck:
             "mutable": (bool, "True or False"),
             "shares_numpy_memory": (bool, "True or False"),
             "dlpack": (bool, "True or False"),
+            "compiles_per_shape": (bool, "True or False"),
             "out_kernels": ((list, tuple, set, frozenset), "a list of kernel names"),
             "start_method": ((str, type(None)), f"one of {', '.join(map(repr, _START_METHODS))}")}
 

@@ -63,7 +63,11 @@ def ember_backend_info():
       backend. A library that starts threads or a device runtime (JAX, CUDA) does not survive
       ``fork``: such a backend declares ``"spawn"``, ember starts workers that way unless the
       user chose a start method, and refuses ``"fork"`` with an error instead of hanging. Left
-      out, the platform's default is used.
+      out, the platform's default is used;
+    - ``compiles_per_shape``: True if each new shape or dtype of an eager op costs a
+      compilation (JAX lowers and compiles each primitive per shape). The conformance suite's
+      default run then checks fewer distinct samples per dtype (``--ember-full`` checks them
+      all), so that certifying such a backend stays minutes, not tens of minutes.
     """
 
 

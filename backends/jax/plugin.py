@@ -58,7 +58,9 @@ def ember_backend_info():
     return {"library": "jax", "version": getattr(jax, "__version__", None), "extra": "jax",
             "mutable": False, "shares_numpy_memory": False, "dlpack": True,
             # JAX runs threads from its first use: a forked child deadlocks in them
-            "start_method": "spawn"}
+            "start_method": "spawn",
+            # eager ops lower and compile one XLA program per primitive, shape and dtype
+            "compiles_per_shape": True}
 
 
 @ember.hookimpl

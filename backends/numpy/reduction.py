@@ -25,6 +25,11 @@ def make(xp):
             return xp.asarray(xp.sum(a, axis=dims, keepdims=keepdim) / 0)
         return xp.asarray(xp.mean(a, axis=dims, keepdims=keepdim))
 
+    def acc(a):
+        """The dtype a running sum or product accumulates in: float32 for float16 (PyTorch's
+        accumulate type; float16 steps drift by percents over a few thousand elements)."""
+        return xp.float32 if a.dtype == xp.float16 else a.dtype
+
     def arg_with(fn):
         def arg(a, dim, keepdim):
             return xp.asarray(fn(a, axis=dim, keepdims=keepdim))
@@ -48,7 +53,7 @@ def make(xp):
         "sum": reduce_with(xp.sum), "mean": mean, "amax": reduce_with(xp.max),
         "amin": reduce_with(xp.min), "argmax": arg_with(xp.argmax), "argmin": arg_with(xp.argmin),
         "prod": reduce_with(xp.prod), "all": reduce_with(xp.all), "any": reduce_with(xp.any),
-        "cumsum": lambda a, dim: xp.cumsum(a, axis=dim, dtype=a.dtype),
-        "cumprod": lambda a, dim: xp.cumprod(a, axis=dim, dtype=a.dtype),
+        "cumsum": lambda a, dim: xp.cumsum(a, axis=dim, dtype=acc(a)).astype(a.dtype, copy=False),
+        "cumprod": lambda a, dim: xp.cumprod(a, axis=dim, dtype=acc(a)).astype(a.dtype, copy=False),
         "sort": sort, "unique": unique,
     }

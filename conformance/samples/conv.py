@@ -255,7 +255,7 @@ def conv_errors(fn_nd, transposed=False):
                E(RuntimeError, x, w, None, 1, -1),
                E(RuntimeError, x, w, m(4, dtype=ember.float64)).requires(ember.float64),
                E(NotImplementedError, m(2, 3, *shape(5, 5), dtype=ember.bool),
-                 m(4, 3, *shape(3, 3), dtype=ember.bool)),
+                 m(*((3, 4) if transposed else (4, 3)), *shape(3, 3), dtype=ember.bool)),
                E(TypeError, x, w, None, "a")]
         if transposed:
             out += [E(RuntimeError, x, w, None, 2, 0, 2),

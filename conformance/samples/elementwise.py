@@ -304,7 +304,9 @@ def lerp_samples(m):
 
 
 def _lerp_ref(a, b, w):
-    return a + w * (b - a)
+    """PyTorch's two formulas (from the nearer end), which differ at infinities."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - np.asarray(w)))
 
 
 def lerp_errors(m):
@@ -489,8 +491,8 @@ ENTRIES = [
           errors=_float_unary_errors),
     Entry("abs", unary_samples(_away, [0.0, -inf, nan]), np.abs, out=_real_of,
           errors=_float_unary_errors),
-    Entry("sign", unary_samples(_away, [0.0, -0.0, inf, -inf]),
-          lambda a: a if a.dtype == bool else np.sign(a),
+    Entry("sign", unary_samples(_away, [0.0, -0.0, inf, -inf]),  # sign(nan) is 0 in PyTorch
+          lambda a: a if a.dtype == bool else np.where(np.isnan(a), 0.0, np.sign(a)),
           errors=lambda m: [E(NotImplementedError, m(2, dtype=ember.complex64))
                             .requires(ember.complex64), E(TypeError, "a")]),
     Entry("sin", unary_samples(_any, [0.0, -inf, nan]), _quiet(np.sin),

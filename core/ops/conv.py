@@ -439,18 +439,7 @@ def _convolution(op, fn, input, weight, bias, stride, padding, dilation, groups,
             same = _same_padding(x.shape[4 - nd:], weight.shape[2:], dilation)
         padding = (0,) * nd
     padding = _ints(padding, nd, "padding", fn)
-    if isinstance(groups, builtins.bool) or not isinstance(groups, int):
-        raise TypeError(f"{fn}(): argument 'groups' must be int, not {type(groups).__name__}")
-    if builtins.min(stride) <= 0:
-        raise RuntimeError("non-positive stride is not supported")
-    if builtins.min(padding) < 0:
-        raise RuntimeError("negative padding is not supported")
-    if builtins.min(dilation) <= 0:
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    if builtins.min(output_padding) < 0:
-        raise RuntimeError("negative output_padding is not supported")
+    _check_conv_numbers(fn, stride, padding, dilation, groups, output_padding)
     _check_conv_shapes(input, weight, bias, x, groups, transposed)
     if same is not None and any(b != a for b, a in same):  # odd total: pad the extra one first
         input = pad(input, [v for b, a in reversed(same) for v in (0, a - b)])
@@ -502,6 +491,23 @@ def _convolution(op, fn, input, weight, bias, stride, padding, dilation, groups,
                ((stride, padding, dilation, groups, transposed), x.shape, w.shape, raw.shape,
                 cols))
     return out
+
+
+def _check_conv_numbers(fn, stride, padding, dilation, groups, output_padding):
+    """PyTorch's errors for a convolution's stride, padding, dilation, groups and output
+    padding (tuples of ints, and an int)."""
+    if isinstance(groups, builtins.bool) or not isinstance(groups, int):
+        raise TypeError(f"{fn}(): argument 'groups' must be int, not {type(groups).__name__}")
+    if builtins.min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if builtins.min(padding) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if builtins.min(dilation) <= 0:
+        raise RuntimeError("non-positive dilation is not supported")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if builtins.min(output_padding) < 0:
+        raise RuntimeError("negative output_padding is not supported")
 
 
 def _check_conv_shapes(input, weight, bias, x, groups, transposed):

@@ -12,6 +12,7 @@ import numbers
 
 from . import reduction as R
 from .._compile import is_compiling
+from ..backends import ember_dtype
 from ._common import (Tensor, _dt, _wrap, broadcast_shapes, check_result, grad_mode, needs_grad,
                       promote, record, result_dtype, same_backend)
 from ..autograd.graph import _sum_to
@@ -28,6 +29,21 @@ def _scalar(x, fn, name):
     if isinstance(x, numbers.Number):  # numpy scalars and the like
         return x.item() if hasattr(x, "item") else complex(x)
     raise TypeError(f"{fn}(): argument '{name}' must be Tensor or Number, not {type(x).__name__}")
+
+
+def _wrapped_int(value, ct, name):
+    """Python int `value` in integer dtype `ct`: two's-complement wrapped, as PyTorch casts the
+    scalar operand of arithmetic, bitwise and comparison ops (``int8_tensor + 300`` adds 44);
+    pow refuses it instead (``value cannot be converted to type int8_t without overflow``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    bits = 8 * ct.itemsize
+    low = -(1 << (bits - 1)) if ct.is_signed else 0
+    if low <= value < low + (1 << bits):
+        return value
+    if name == "pow":
+        raise RuntimeError(f"value cannot be converted to type {ct.name}_t without overflow")
+    return (value - low) % (1 << bits) + low
 
 
 def _binary(op, a, b, float_result=False, compare=False, check=None, node=None):
@@ -59,6 +75,11 @@ def _binary(op, a, b, float_result=False, compare=False, check=None, node=None):
         ct = _dt.get_default_dtype()
         ra = None if isinstance(a, Tensor) else ra  # integer operands are cast to ct below
         rb = None if isinstance(b, Tensor) else rb
+    elif ct.category == 1:  # a Python int is cast to the integer dtype as PyTorch does: wrapped
+        if not isinstance(a, Tensor):
+            ra = _wrapped_int(ra, ct, op.name)
+        if not isinstance(b, Tensor):
+            rb = _wrapped_int(rb, ct, op.name)
     if check is not None:
         check(ct)
     if ra is None or rb is None:
@@ -647,7 +668,7 @@ def _acosh_raw(k, a):
     """acosh on raw arrays: below 2, log1p((a - 1) + sqrt((a - 1) * (a + 1))) (exact near 1);
     from 2, log(a) + log1p(sqrt(1 - 1/a**2)) (no overflow, even in float16); for complex a,
     the principal branch log(a + sqrt(a + 1) * sqrt(a - 1))."""
-    if a.dtype.kind == "c":
+    if ember_dtype(a.dtype).is_complex:
         return k["log"](k["add"](a, k["mul"](k["sqrt"](k["add"](a, 1)), k["sqrt"](k["sub"](a, 1)))))
     am1 = k["sub"](a, 1)
     near = k["log1p"](k["add"](am1, k["sqrt"](k["mul"](am1, k["add"](a, 1)))))
@@ -659,7 +680,7 @@ def _asinh_raw(k, a):
     """asinh on raw arrays, odd: for |a| below 2, log1p(|a| + |a| / (1/|a| + sqrt(1 + 1/a**2)))
     (accurate near 0); from 2, log(|a|) + log1p(sqrt(1 + 1/a**2)) (no overflow); for complex
     a, log(a + sqrt(a**2 + 1))."""
-    if a.dtype.kind == "c":
+    if ember_dtype(a.dtype).is_complex:
         return k["log"](k["add"](a, k["sqrt"](k["add"](k["mul"](a, a), 1))))
     ax = k["abs"](a)
     t = k["div"](1, ax)

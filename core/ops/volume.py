@@ -26,8 +26,8 @@ from . import indexing as I
 from . import reduction as R
 from . import shape as S
 from ._common import _dt, check_tensor, same_backend
-from .conv import (_check_conv_shapes, _ints, _same_padding, _windows, conv2d, conv_transpose2d,
-                   fold, pad, unfold)
+from .conv import (_check_conv_numbers, _check_conv_shapes, _ints, _same_padding, _windows,
+                   conv2d, conv_transpose2d, fold, pad, unfold)
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .registry import FLOATING, REAL, defop
 
@@ -88,18 +88,7 @@ def _convolution3d(fn, input, weight, bias, stride, padding, dilation, groups, t
             same = _same_padding(input.shape[2:], weight.shape[2:], dilation)
         padding = 0
     padding = _ints(padding, 3, "padding", fn)
-    if isinstance(groups, builtins.bool) or not isinstance(groups, int):
-        raise TypeError(f"{fn}(): argument 'groups' must be int, not {type(groups).__name__}")
-    if builtins.min(stride) <= 0:
-        raise RuntimeError("non-positive stride is not supported")
-    if builtins.min(padding) < 0:
-        raise RuntimeError("negative padding is not supported")
-    if builtins.min(dilation) <= 0:
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    if builtins.min(output_padding) < 0:
-        raise RuntimeError("negative output_padding is not supported")
+    _check_conv_numbers(fn, stride, padding, dilation, groups, output_padding)
     _check_conv_shapes(input, weight, bias, input._data, groups, transposed)
     if same is not None:  # the whole 'same' padding up front (its extra one goes after)
         input = pad(input, [v for b, a in reversed(same) for v in (b, a)])

@@ -27,6 +27,10 @@ def _sort(a, dim, descending):
     return np.take_along_axis(a, idx, axis=dim), idx
 
 
+def _acc(a):
+    return np.float32 if a.dtype == np.float16 else a.dtype
+
+
 def _unique(a):
     values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True,
                                         equal_nan=False)
@@ -38,7 +42,8 @@ KERNELS = {
     "amax": lift(_along(np.max)), "amin": lift(_along(np.min)),
     "argmax": lift(_along(np.argmax)), "argmin": lift(_along(np.argmin)),
     "prod": lift(_along(np.prod)), "all": lift(_along(np.all)), "any": lift(_along(np.any)),
-    "cumsum": lift(lambda a, dim: np.cumsum(a, axis=dim, dtype=a.dtype)),
-    "cumprod": lift(lambda a, dim: np.cumprod(a, axis=dim, dtype=a.dtype)),
+    # float16 accumulates in float32, as PyTorch's accumulate type
+    "cumsum": lift(lambda a, dim: np.cumsum(a, axis=dim, dtype=_acc(a)).astype(a.dtype)),
+    "cumprod": lift(lambda a, dim: np.cumprod(a, axis=dim, dtype=_acc(a)).astype(a.dtype)),
     "sort": lift_all(_sort), "unique": lift_all(_unique),
 }
