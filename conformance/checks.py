@@ -630,8 +630,8 @@ def _check_compiled_grad(ctx, i, s, args, kwargs):
 
     def grads(*inputs):
         swap = dict(zip(map(id, leaves), inputs))
-        a = repro_swap(args, swap)
-        k = repro_swap(kwargs, swap)
+        a = repro.swap_ids(args, swap)
+        k = repro.swap_ids(kwargs, swap)
         outs = [o for o in outputs(ctx.invoke(a, k))
                 if isinstance(o, ember.Tensor) and o.requires_grad]
         if not outs:
@@ -656,19 +656,6 @@ def _check_compiled_grad(ctx, i, s, args, kwargs):
                                      (a is not None and not _same_values(a, b, nan_free=True))
                                      for a, b in zip(got, eager)):
         ctx.fail_sample(i, s, "compiled and eager gradients differ")
-
-
-def repro_swap(value, swap):
-    """`value` with each tensor whose id is in `swap` replaced by its stand-in."""
-    if isinstance(value, ember.Tensor):
-        return swap.get(id(value), value)
-    if isinstance(value, tuple):
-        return tuple(repro_swap(v, swap) for v in value)
-    if isinstance(value, list):
-        return [repro_swap(v, swap) for v in value]
-    if isinstance(value, dict):
-        return {k: repro_swap(v, swap) for k, v in value.items()}
-    return value
 
 
 def check_rejects(ctx):

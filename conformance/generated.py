@@ -36,7 +36,7 @@ import ember
 from ember.ops import REGISTRY
 
 from .entries import A, E, S, T, category, np_dtype
-from .repro import flatten
+from .repro import flatten, map_leaves, swap_ids
 
 QUICK_SIZE = 4099  # the default grown size: past 4096 and odd
 FULL_SIZES = (1, 7, 64, 65, 1000, 4097)
@@ -191,36 +191,20 @@ def _template(samples):
     return None
 
 
-def _replace(value, new):
-    """`value` (nested args) with each T whose id is in `new` replaced."""
-    if isinstance(value, T):
-        return new.get(id(value), value)
-    if isinstance(value, tuple):
-        return tuple(_replace(v, new) for v in value)
-    if isinstance(value, list):
-        return [_replace(v, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _replace(v, new) for k, v in value.items()}
-    return value
-
-
 def _rebuilt(template, new, name):
-    s = S(*_replace(template.args, new), **_replace(template.kwargs, new))
+    s = S(*swap_ids(template.args, new), **swap_ids(template.kwargs, new))
     return s.no_grad().named(name)
 
 
 def _host(value):
     """Reference inputs as the checks give them (float64, complex128, int64 or bool)."""
-    if isinstance(value, T):
-        kind = (np.bool_, np.int64, np.float64, np.complex128)[category(value.dtype)]
-        return np.asarray(value.values).astype(kind)
-    if isinstance(value, tuple):
-        return tuple(_host(v) for v in value)
-    if isinstance(value, list):
-        return [_host(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _host(v) for k, v in value.items()}
-    return value
+    def leaf(v):
+        if not isinstance(v, T):
+            return v
+        kind = (np.bool_, np.int64, np.float64, np.complex128)[category(v.dtype)]
+        return np.asarray(v.values).astype(kind)
+
+    return map_leaves(value, leaf)
 
 
 _ACCEPTED = {}

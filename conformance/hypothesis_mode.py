@@ -58,18 +58,6 @@ def _pool(ts, dtype, special):
     return pool
 
 
-def _swap(value, new):
-    if isinstance(value, T):
-        return new.get(id(value), value)
-    if isinstance(value, tuple):
-        return tuple(_swap(v, new) for v in value)
-    if isinstance(value, list):
-        return [_swap(v, new) for v in value]
-    if isinstance(value, dict):
-        return {k: _swap(v, new) for k, v in value.items()}
-    return value
-
-
 def _strategy(ctx):
     """A Hypothesis strategy of samples (S) for the op of `ctx`."""
     from hypothesis import strategies as st
@@ -112,7 +100,7 @@ def _strategy(ctx):
             if layout == "expanded" and vals.ndim:
                 vals = np.broadcast_to(vals[:1], vals.shape).copy()
             new[id(t)] = T(vals, t.dtype, grad=False, layout=layout)
-        return S(*_swap(template.args, new), **_swap(template.kwargs, new)).named(
+        return S(*repro.swap_ids(template.args, new), **repro.swap_ids(template.kwargs, new)).named(
             f"hypothesis, {d.name}")
 
     return samples() if dtypes else None

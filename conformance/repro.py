@@ -150,6 +150,22 @@ def flatten(value):
     return [value]
 
 
+def map_leaves(value, fn):
+    """`value` (nested tuples, lists and dicts) with each leaf replaced by ``fn(leaf)``."""
+    if isinstance(value, tuple):
+        return tuple(map_leaves(v, fn) for v in value)
+    if isinstance(value, list):
+        return [map_leaves(v, fn) for v in value]
+    if isinstance(value, dict):
+        return {k: map_leaves(v, fn) for k, v in value.items()}
+    return fn(value)
+
+
+def swap_ids(value, new):
+    """`value` with each leaf whose id is a key of `new` replaced by ``new[id(leaf)]``."""
+    return map_leaves(value, lambda v: new.get(id(v), v))
+
+
 def differentiated(args, kwargs):
     """The float64 tensor inputs gradcheck differentiates, in order of appearance."""
     seen, out = set(), []

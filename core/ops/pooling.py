@@ -23,6 +23,19 @@ from .registry import FLOATING, REAL, defop
 
 
 # -- pooling ---------------------------------------------------------------------------------------
+def _check_pool_numbers(kernel, stride, padding, dilation):
+    """PyTorch's errors for a pooling window's sizes (tuples of ints, one per dim)."""
+    if builtins.min(stride) <= 0:
+        raise RuntimeError("stride should not be zero")
+    if builtins.min(kernel) <= 0 or builtins.min(dilation) <= 0:
+        raise RuntimeError(f"kernel size and dilation should be greater than zero, but got "
+                           f"kernel_size={kernel} and dilation={dilation}")
+    for p, k, d in zip(padding, kernel, dilation):
+        if p < 0 or p > (d * (k - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation={d}")
+
+
 def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode, nd):
     """Checked pooling parameters as 2-D ones, the raw 4-D input and the output size."""
     check_tensor(input, "input", fn)
@@ -34,15 +47,7 @@ def _pool_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode, nd)
         _ints(stride, nd, "stride", fn)
     padding = _ints(padding, nd, "padding", fn)
     dilation = _ints(dilation, nd, "dilation", fn)
-    if builtins.min(stride) <= 0:
-        raise RuntimeError("stride should not be zero")
-    if builtins.min(kernel) <= 0 or builtins.min(dilation) <= 0:
-        raise RuntimeError(f"kernel size and dilation should be greater than zero, but got "
-                           f"kernel_size={kernel} and dilation={dilation}")
-    for p, k, d in zip(padding, kernel, dilation):
-        if p < 0 or p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={p}, kernel_size={k} and dilation={d}")
+    _check_pool_numbers(kernel, stride, padding, dilation)
     kernel, stride, dilation, padding = _spatial((kernel, stride, dilation, padding), nd)
     x = _batched(input, fn, nd)
     size = tuple(_windows(n, k, s, p, d, ceil_mode) for n, k, s, p, d in

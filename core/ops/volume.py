@@ -28,7 +28,7 @@ from . import shape as S
 from ._common import _dt, check_tensor, same_backend
 from .conv import (_check_conv_numbers, _check_conv_shapes, _ints, _same_padding, _windows,
                    conv2d, conv_transpose2d, fold, pad, unfold)
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .pooling import _check_pool_numbers, adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .registry import FLOATING, REAL, defop
 
 _ALL = (slice(None), slice(None))
@@ -197,15 +197,7 @@ def _pool3d_args(fn, input, kernel_size, stride, padding, dilation, ceil_mode):
     padding = _pool_ints(padding, "padding", fn)
     dilation = _pool_ints(dilation, "dilation", fn, "be either a single int, or a tuple of three "
                                                     "ints")
-    if builtins.min(stride) <= 0:
-        raise RuntimeError("stride should not be zero")
-    if builtins.min(kernel) <= 0 or builtins.min(dilation) <= 0:
-        raise RuntimeError(f"kernel size and dilation should be greater than zero, but got "
-                           f"kernel_size={kernel} and dilation={dilation}")
-    for p, k, d in zip(padding, kernel, dilation):
-        if p < 0 or p > (d * (k - 1) + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={p}, kernel_size={k} and dilation={d}")
+    _check_pool_numbers(kernel, stride, padding, dilation)
     size = tuple(_windows(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
                  zip(input.shape[-3:], kernel, stride, padding, dilation))
     return kernel, stride, padding, dilation, size
