@@ -271,14 +271,23 @@ def test_abs_of_complex_is_labelled_real_from_the_start(backend):
     assert out.dtype is ember.float32 and out.tolist() == [5.0]
 
 
-@pytest.mark.xfail(strict=True, reason="known difference, not fixed yet: PyTorch applies integer "
-                                       "indices before advanced ones, while ember follows NumPy, "
-                                       "which moves the advanced dims to the front when an "
-                                       "integer and an array index are not adjacent")
-def test_integer_apart_from_an_array_index(torch):
-    got = ember.arange(24).reshape(2, 3, 4)[0, :, [0, 1]]
-    want = torch.arange(24).reshape(2, 3, 4)[0, :, [0, 1]]
-    assert tuple(got.shape) == tuple(want.shape) == (3, 2)
+def test_integer_apart_from_an_array_index(backend, torch):
+    # PyTorch applies integer indices first (as selects), NumPy would move the array dims first
+    for index in ((0, slice(None), [0, 1]), ([0, 1], 0, [1, 2]), (0, None, slice(None), [2]),
+                  (slice(None), 1, [True, False, True, True])):
+        got = ember.arange(24).reshape(2, 3, 4)[index]
+        want = torch.arange(24).reshape(2, 3, 4)[index]
+        assert tuple(got.shape) == tuple(want.shape) and got.tolist() == want.tolist(), index
+        x, y = ember.zeros(2, 3, 4), torch.zeros(2, 3, 4)
+        value = torch.arange(want.numel()).reshape(want.shape).float()
+        x[index] = ember.tensor(value.tolist())
+        y[index] = value
+        assert x.tolist() == y.tolist(), index
+    x = ember.ones(2, 3, 4, requires_grad=True)
+    (x[0, :, [0, 1]] * ember.arange(6.0).reshape(3, 2)).sum().backward()
+    y = torch.ones(2, 3, 4, requires_grad=True)
+    (y[0, :, [0, 1]] * torch.arange(6.0).reshape(3, 2)).sum().backward()
+    assert x.grad.tolist() == y.grad.tolist()
 
 
 def test_a_second_ellipsis_stands_for_no_dims(backend, torch):

@@ -159,6 +159,10 @@ def _getitem_backward(node, g):
        backward=_getitem_backward, function=False, method="__getitem__")
 def getitem(input, index):
     """``input[index]`` with PyTorch's basic and advanced indexing."""
+    if not _is_raw(index):
+        split = _ints_first(index)
+        if split is not None:
+            return getitem(getitem(input, split[0]), split[1])
     raw_index = index if _is_raw(index) else _raw_index(input, index)
     out = _wrap(input._backend.kernels["getitem"](input._data, raw_index), input._backend,
                 input._dtype)
@@ -169,6 +173,34 @@ def getitem(input, index):
         node = _basic_node(input._data.shape, raw_index) if basic else getitem.op.node
         record(node, out, (input,), (), (input._data.shape, raw_index))
     return out
+
+
+def _is_array_index(item):
+    return isinstance(item, (Tensor, list, tuple)) or hasattr(item, "__array__")
+
+
+def _ints_first(index):
+    """(ints, rest) when `index` mixes integers with array indices: PyTorch applies the
+    integers first, as selects, and then indexes what is left, where NumPy would count an
+    integer as one more array index (``x[0, :, [0, 1]]`` has shape (3, 2), not NumPy's
+    (2, 3)). None when the index has no such mix."""
+    if not isinstance(index, tuple):
+        return None
+    ints = [isinstance(i, int) and not isinstance(i, builtins.bool) for i in index]
+    if not any(ints) or not any(_is_array_index(i) for i in index):
+        return None
+    first = []
+    for item, is_int in zip(index, ints):
+        if is_int or item is Ellipsis:
+            first.append(item)
+        elif item is None or isinstance(item, builtins.bool):
+            continue  # adds a dim in the second step, consumes none here
+        elif (isinstance(item, Tensor) and item._dtype is _dt.bool
+              or getattr(item, "dtype", None) in (bool, "bool")):
+            first += [slice(None)] * max(len(item.shape), 1)
+        else:
+            first.append(slice(None))
+    return tuple(first), tuple(i for i, is_int in zip(index, ints) if not is_int)
 
 
 def _basic_node(shape, raw_index):
@@ -254,6 +286,9 @@ def setitem(input, index, value):
     from .inplace import _check_overlap
 
     _check_overlap(input)
+    split = _ints_first(index)
+    if split is not None:  # write through the view the integers select, as PyTorch indexes
+        return setitem(getitem(input, split[0]), split[1], value)
     be = input._backend
     if grad_mode.enabled and (input._rg or (isinstance(value, Tensor) and value._rg)):
         from .inplace import commit
