@@ -4,6 +4,7 @@ scatter_add, index_select, index_add, masked_select, take, nonzero and their der
 import builtins
 
 from .. import views
+from .._compile import is_compiling
 from ..backends import ember_dtype
 from ._common import (Tensor, _dt, _wrap, _wrap_dim, broadcast_shapes, check_tensor, grad_mode,
                       record)
@@ -324,8 +325,9 @@ def _index_arg(index, fn, vector=False):
 
 
 def _check_range(index, size, dim, low=0, take=False):
-    """PyTorch's error for an index outside [low, size) (a host read of the index values)."""
-    if not index.numel():
+    """PyTorch's error for an index outside [low, size) (a host read of the index values,
+    skipped while ember.compile traces a step, whose values are not known yet)."""
+    if not index.numel() or is_compiling():
         return
     host = index._backend.kernels["to_numpy"](index._data)
     bad = host[(host < low) | (host >= size)]

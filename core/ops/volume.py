@@ -26,6 +26,7 @@ from . import indexing as I
 from . import reduction as R
 from . import shape as S
 from ._common import _dt, check_tensor, same_backend
+from .._compile import is_compiling
 from .conv import (_check_conv_numbers, _check_conv_shapes, _ints, _same_padding, _windows,
                    conv2d, conv_transpose2d, fold, pad, unfold)
 from .pooling import _check_pool_numbers, adaptive_avg_pool2d, avg_pool2d, max_pool2d
@@ -399,7 +400,7 @@ def _max_unpool(fn, nd, input, indices, kernel_size, stride, padding, output_siz
     total = 1
     for s in size:
         total *= s
-    if indices.numel():
+    if indices.numel() and not is_compiling():  # (a traced step's values are unknown)
         low, high = int(R.min(indices).item()), int(R.max(indices).item())
         if low < 0 or high >= total:
             shown = "x".join(map(str, size + (1,) * (nd == 1)))
