@@ -10,9 +10,10 @@ that runs the same program. On a backend that offers a compiler (``ember_backend
   the default generator), containers and plain objects. Every Tensor found is state: an input
   of the compiled program and, if the step writes it, an output that is written back into the
   *same* Tensor object (same ``id()``, same ``state_dict()``), as an immutable backend's in-place
-  ops already do. Learning rates (``group["lr"]``) and numbers in optimizer state (step counts)
-  are lifted to 0-d float64 tensors during the trace, so a scheduler or a step counter does not
-  force a recompile; other Python scalars found are guards.
+  ops already do. Learning rates (``group["lr"]``) and numbers in optimizer state are lifted to
+  0-d float64 tensors during the trace, so a scheduler does not force a recompile; a number the
+  step leaves alone is not read back (no host sync). Step counts are 0-d tensors, as in PyTorch,
+  so they stay on the device. Other Python scalars found are guards.
 - **Lazily created state** (``.grad`` on the first backward, optimizer moments and step counts
   on the first step) is found by the first trace: the first call traces the function, with
   ember's own autograd running on the backend's tracer arrays, and whatever new tensors, dicts
@@ -21,6 +22,12 @@ that runs the same program. On a backend that offers a compiler (``ember_backend
   second call compiles the steady-state program (two compilations for a training step, none
   of them an eager step, which on JAX would compile every op on its own). The state's buffers
   are donated to the program (unchanged ones come back as the same buffers).
+- **Repeated calls** skip the walk: a call records what its walk read (containers and their
+  items, closure cells, globals, attributes, each state tensor's array, grad and flags; see
+  :class:`_Fingerprint`), and the next call that finds all of it the same objects (its tensor
+  arguments the same shapes, dtypes and ``requires_grad``) runs the program at once. Anything
+  changed between calls (a module reassigned, ``requires_grad_``, a scalar the trace read,
+  ``load_state_dict``, ``eval()``, a new batch size) walks again.
 - **Guards**: the shapes, dtypes, ``requires_grad`` and ``.grad`` presence of every state tensor
   and argument, grad mode, training flags and the other Python scalars found make a key; a new
   key compiles a new program (cached). Past ``recompile_limit`` programs (default 8, settable
@@ -44,8 +51,10 @@ once, when it is traced.
 """
 
 import builtins
+import dis
 import functools
 import linecache
+import operator
 import os
 import sys
 import threading
@@ -130,6 +139,7 @@ class CompiledFunction:
         self._programs = {}  # guard key -> _Program, or _EAGER after a graph break
         self._over_limit = False
         self._warned = False
+        self._fast = None  # a _Fast for repeated calls of the last program run, or None
         self._lock = threading.RLock()
 
     @property
@@ -144,14 +154,22 @@ class CompiledFunction:
         if self._disabled or _tracing.active:
             return self._fn(*args, **kwargs)
         with self._lock:
+            fast = self._fast
+            if fast is not None:  # a repeated call finding the same state: no walk
+                out = fast.run(args, kwargs)
+                if out is not _MISSING:
+                    return out
+                self._fast = None
             return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
-        found = _walk((self._fn, args, kwargs))
+        fp = _Fingerprint()
+        found = _walk((self._fn, args, kwargs), fp)
         be = _single_backend(found.tensors, found.arg_tensors)
         if be is None or be.compiler is None:
             return self._fn(*args, **kwargs)
-        key = found.key()
+        donated, inputs, where = _arrays(found, self._donate)
+        key = (found.key(), tuple(where))  # (which state shares an array is part of a program)
         program = self._programs.get(key)
         if program is None:
             limit = self._limit if self._limit is not None else config.recompile_limit
@@ -166,9 +184,9 @@ class CompiledFunction:
                               f"ember.compile.config.recompile_limit to compile more of them",
                               RecompileLimitWarning, stacklevel=3)
                 return self._fn(*args, **kwargs)
-            program = _Program(self, be, found)
+            program = _Program(self, be, where)
             try:
-                out = program.first_call(found, args, kwargs)
+                out = program.first_call(found, args, kwargs, donated, inputs)
             except _GraphBreak as brk:
                 self._programs[key] = _EAGER
                 return self._graph_break(brk, args, kwargs)
@@ -176,7 +194,10 @@ class CompiledFunction:
             return out
         if program is _EAGER:
             return self._fn(*args, **kwargs)
-        return program.run(found, args, kwargs)
+        grads = [t._grad for t in found.tensors]
+        out = program.run(found, donated, inputs)
+        self._fast = _Fast.make(fp, found, program, args, kwargs, grads)
+        return out
 
     def _graph_break(self, brk, args, kwargs):
         if self._fullgraph:
@@ -213,6 +234,11 @@ class OptimizedModule:
 
 
 _EAGER = object()
+_MISSING = object()
+
+
+def _ignore(container):
+    return container
 
 
 class _Tracing(threading.local):
@@ -246,6 +272,68 @@ def _single_backend(tensors, arg_tensors):
 
 
 # -- discovering state -------------------------------------------------------------------------------
+class _Fingerprint:
+    """What one walk read: the containers it went through (their keys and items, by identity) and
+    the bindings it followed (closure cells, globals, attributes). While all of it is the same
+    objects a new walk would find the same state, so a repeated call skips the walk; any
+    difference walks again (the walk stays the source of truth). Holding the objects keeps their
+    ``id()`` from being reused."""
+
+    __slots__ = ("dicts", "lists", "cells", "entries", "attrs", "where", "ok")
+
+    def __init__(self):
+        self.dicts = []  # [dict, its keys, its values]
+        self.lists = []  # (list, its items)
+        self.cells = []  # (closure cell, its contents)
+        self.entries = []  # (dict, key, value or _MISSING): the globals a function names
+        self.attrs = []  # (object, attribute, value)
+        self.where = {}  # id(dict) -> its entry in `dicts`
+        self.ok = True  # False where the walk read something this cannot check
+
+    def container(self, c):
+        """Record a dict's or list's contents (the walk calls it on what it iterates)."""
+        if isinstance(c, dict):
+            if id(c) not in self.where:
+                self.where[id(c)] = entry = [c, tuple(c), tuple(c.values())]
+                self.dicts.append(entry)
+        elif isinstance(c, list):
+            self.lists.append((c, tuple(c)))
+        return c
+
+    def attribute(self, obj, name, value=_MISSING):
+        self.attrs.append((obj, name, getattr(obj, name) if value is _MISSING else value))
+
+    def entry(self, d, key):
+        """Record the binding of `key` in `d` (a function's globals), or that it has none."""
+        self.entries.append((d, key, d.get(key, _MISSING)))
+
+    def refresh(self, d):
+        """`d`'s entries were rebound by a compiled call (lifted numbers): record them again."""
+        entry = self.where.get(id(d))
+        if entry is not None:
+            entry[1], entry[2] = tuple(d), tuple(d.values())
+
+    def matches(self):
+        same = operator.is_
+        for d, keys, values in self.dicts:
+            if (len(d) != len(keys) or not all(map(same, d, keys))
+                    or not all(map(same, d.values(), values))):
+                return False
+        for items, saved in self.lists:
+            if len(items) != len(saved) or not all(map(same, items, saved)):
+                return False
+        for cell, value in self.cells:
+            if cell.cell_contents is not value:
+                return False
+        for d, key, value in self.entries:
+            if d.get(key, _MISSING) is not value:
+                return False
+        for obj, name, value in self.attrs:
+            if getattr(obj, name, _MISSING) is not value:
+                return False
+        return True
+
+
 class _Found:
     """What a walk from a function and its arguments reached."""
 
@@ -275,15 +363,18 @@ class _Found:
 
 # over 80 lines on purpose: one traversal with a visitor per kind of object it meets (modules,
 # optimizers, generators, containers, closures), kept together so the rules read in one place
-def _walk(roots):
-    """Find the state reachable from (fn, args, kwargs)."""
+def _walk(roots, fp=None):
+    """Find the state reachable from (fn, args, kwargs); with a :class:`_Fingerprint` `fp`,
+    record in it every container and binding the walk read."""
     from .nn.modules.module import Module
-    from .ops.random import Generator, default_generator
+    from .ops import random as _random
+    from .ops.random import Generator
     from .optim.optimizer import Optimizer
 
     found = _Found()
     seen = set()
     tensors, ids = found.tensors, found.ids
+    record = fp.container if fp is not None else _ignore
 
     def add_tensor(t):
         if id(t) not in ids:
@@ -309,28 +400,31 @@ def _walk(roots):
         seen.add(id(obj))
         if isinstance(obj, Module):
             found.modules.append(obj)
-            d = obj.__dict__
+            d = record(obj.__dict__)
             found.dicts += [d, d["_parameters"], d["_buffers"]]
             for key, value in d.items():
                 if key in ("_forward_hooks", "_forward_pre_hooks", "_non_persistent_buffers"):
-                    for hook in value.values() if isinstance(value, dict) else ():
+                    for hook in record(value).values() if isinstance(value, dict) else ():
                         visit(hook, depth + 1)
                     continue
                 found.guards.append(key)
                 visit(value, depth + 1)
         elif isinstance(obj, Optimizer):
-            for group in obj.param_groups:
-                for key in sorted(group, key=str):
+            if fp is not None:
+                fp.attribute(obj, "param_groups")
+                fp.attribute(obj, "state")
+            for group in record(obj.param_groups):
+                for key in sorted(record(group), key=str):
                     value = group[key]
                     found.guards.append(key)
                     if key == "lr" and _is_number(value):
                         found.numbers.append((group, key))
                     else:
                         visit(value, depth + 1)
-            found.dicts.append(obj.state)  # the first step adds each parameter's state
+            found.dicts.append(record(obj.state))  # the first step adds each parameter's state
             for p, state in obj.state.items():
                 visit(p, depth + 1)
-                found.dicts.append(state)
+                found.dicts.append(record(state))
                 for key in sorted(state, key=str):
                     value = state[key]
                     found.guards.append(key)
@@ -342,28 +436,32 @@ def _walk(roots):
             found.generators.append(obj)
         elif isinstance(obj, (list, tuple)):
             found.guards.append(len(obj))
-            for item in obj:
+            for item in record(obj) if isinstance(obj, list) else obj:
                 visit(item, depth + 1)
         elif isinstance(obj, dict):
             found.guards.append(len(obj))
-            for key, value in obj.items():
+            for key, value in record(obj).items():
                 if isinstance(key, _SCALARS):
                     found.guards.append(key)
                 visit(value, depth + 1)
         elif isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)):
-            _visit_callable(obj, visit, depth)
+            _visit_callable(obj, visit, depth, fp)
         elif isinstance(obj, OptimizedModule):
+            if fp is not None:
+                fp.attribute(obj, "_orig_mod")
             visit(obj._orig_mod, depth + 1)
         elif isinstance(obj, (types.ModuleType, type, types.BuiltinFunctionType,
                               CompiledFunction)):
             return
         elif isinstance(getattr(obj, "__dict__", None), dict) and not _is_library(obj):
-            for key, value in vars(obj).items():
+            for key, value in record(vars(obj)).items():
                 visit(value, depth + 1)
 
     fn, args, kwargs = roots
     visit(fn, 0)
-    visit(default_generator, 0)
+    if fp is not None:
+        fp.entry(vars(_random), "default_generator")
+    visit(_random.default_generator, 0)
     for path, value in _flatten((args, kwargs)):
         if isinstance(value, Tensor):
             found.arg_tensors.append(value)
@@ -379,8 +477,8 @@ def _walk(roots):
     return found
 
 
-def _visit_callable(obj, visit, depth):
-    if isinstance(obj, types.MethodType):
+def _visit_callable(obj, visit, depth, fp):
+    if isinstance(obj, types.MethodType):  # (its function and self cannot be rebound)
         visit(obj.__self__, depth + 1)
         visit(obj.__func__, depth + 1)
         return
@@ -392,23 +490,38 @@ def _visit_callable(obj, visit, depth):
         return  # ember's own functions hold no user state
     for cell in obj.__closure__ or ():
         try:
-            visit(cell.cell_contents, depth + 1)
-        except ValueError:  # an empty cell
-            pass
+            value = cell.cell_contents
+        except ValueError:  # an empty cell (filled later, perhaps: not checked by identity)
+            if fp is not None:
+                fp.ok = False
+            continue
+        if fp is not None:
+            fp.cells.append((cell, value))
+        visit(value, depth + 1)
+    if fp is not None:
+        fp.attribute(obj, "__defaults__", obj.__defaults__)
     visit(obj.__defaults__, depth + 1)
     g = obj.__globals__
     for name in _global_names(obj.__code__):
+        if fp is not None:
+            fp.entry(g, name)
         if name in g:
             visit(g[name], depth + 1)
 
 
 @functools.lru_cache(maxsize=1024)
 def _global_names(code):
-    names = set(code.co_names)
+    """The global names `code` (and the functions and comprehensions in it) reads or binds:
+    ``co_names`` less the attribute names."""
+    names = {ins.argval for ins in dis.get_instructions(code) if ins.opname in _GLOBAL_OPS}
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
             names.update(_global_names(const))
     return tuple(sorted(names))
+
+
+_GLOBAL_OPS = ("LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_NAME", "STORE_NAME",
+               "DELETE_NAME")
 
 
 def _is_number(value):
@@ -490,41 +603,42 @@ class _Snapshot:
             self.be.compiler.set_random_state(s, raw)
 
 
+def _arrays(found, donate):
+    """(donated, inputs, where): the state's arrays, each once, donated unless an argument holds
+    it too; `where` says where each state tensor's array went. Every donated array is also an
+    output (unchanged ones alias their input buffer, at no cost)."""
+    arg_raws = {id(t._data) for t in found.arg_tensors}
+    donated, inputs, where, slot = [], [], [], {}
+    for t in found.tensors:
+        raw = t._data
+        k = slot.get(id(raw))
+        if k is None:
+            if donate and id(raw) not in arg_raws:
+                k = slot[id(raw)] = (0, len(donated))
+                donated.append(raw)
+            else:
+                k = slot[id(raw)] = (1, len(inputs))
+                inputs.append(raw)
+        where.append(k)
+    return donated, inputs, where
+
+
 class _Program:
     """One traced and compiled variant of a function (one guard key)."""
 
-    def __init__(self, owner, be, found):
+    def __init__(self, owner, be, where):
         self.owner = owner
         self.be = be
+        self.where = where  # each state tensor's place among the program's inputs
         self.compiled = None
         self.plan = None
-        self.numbers = {}  # lifted number index -> (its Python value, its array) after a call
+        self.numbers = {}  # lifted number index -> (its value, its array) in the last call
 
-    def _arrays(self, found):
-        """(donated, inputs, where): the state's arrays, each once, donated unless an argument
-        holds it too; `where` says where each state tensor's array went. Every donated array
-        is also an output (unchanged ones alias their input buffer, at no cost)."""
-        donate = self.owner._donate
-        arg_raws = {id(t._data) for t in found.arg_tensors}
-        donated, inputs, where, slot = [], [], [], {}
-        for t in found.tensors:
-            raw = t._data
-            k = slot.get(id(raw))
-            if k is None:
-                if donate and id(raw) not in arg_raws:
-                    k = slot[id(raw)] = (0, len(donated))
-                    donated.append(raw)
-                else:
-                    k = slot[id(raw)] = (1, len(inputs))
-                    inputs.append(raw)
-            where.append(k)
-        return donated, inputs, where
-
-    def first_call(self, found, args, kwargs):
+    def first_call(self, found, args, kwargs, donated, inputs):
         """Trace and compile, then run; a graph break or the user's error restores all state."""
         be = self.be
         comp = be.compiler
-        donated, inputs, where = self._arrays(found)
+        where = self.where
         n_in = len(inputs)
         f64 = _dt.float64
         recorded = {}
@@ -541,15 +655,17 @@ class _Program:
                 for t in found.arg_tensors:
                     t._data = input_raws[pos]
                     pos += 1
+                lifted = []
                 for d, key in found.numbers:
                     d[key] = _wrap(input_raws[pos], be, f64)
+                    lifted.append((d[key], input_raws[pos]))
                     pos += 1
                 keys = input_raws[pos:pos + len(snap.random)]
                 for (_, s, _), key in zip(snap.random, keys):
                     comp.set_random_state(s, key)
                 result = self.owner._fn(*args, **kwargs)
                 plan, outs = _plan(found, snap, initial, [side == 0 for side, _ in where],
-                                   keys, result, be)
+                                   keys, lifted, result, be)
                 if plan.needs_eager:  # stop before anything runs (or is donated)
                     raise _GraphBreak(plan.needs_eager, None)
                 recorded["plan"] = plan
@@ -561,32 +677,282 @@ class _Program:
                 snap.restore()
 
         self.compiled = comp.compile(pure, self.owner._donate)
-        out = self._invoke(found, donated, inputs)
+        out = self._invoke(found, tuple(donated), inputs)
         self.plan = recorded["plan"]
-        return self._write_back(found, out)
+        return self.plan.apply(found, out, be, self.numbers)
 
     def _number_array(self, j, value):
-        """The 0-d float64 array for lifted number `j`: the one the last call wrote back, if
-        the number did not change since, else a new one."""
+        """The 0-d float64 array for lifted number `j`: the one the last call used or wrote back,
+        if the number did not change since, else a new one."""
         cached = self.numbers.get(j)
         if cached is not None and cached[0] == value and type(cached[0]) is type(value):
             return cached[1]
         be = self.be
-        return be.kernels["asarray"](float(value), be.dtype_native(_dt.float64))
+        raw = be.kernels["asarray"](float(value), be.dtype_native(_dt.float64))
+        self.numbers[j] = (value, raw)
+        return raw
+
+    def _extra(self, found):
+        """The inputs after the state's and the arguments' arrays: the lifted numbers' arrays and
+        the generators' states."""
+        be = self.be
+        extra = ([self._number_array(j, d[k]) for j, (d, k) in enumerate(found.numbers)]
+                 if found.numbers else [])
+        for g in found.generators:
+            extra.append(be.compiler.random_state(g.state_for(be)))
+        return extra
 
     def _invoke(self, found, donated, inputs):
-        be = self.be
-        extra = [t._data for t in found.arg_tensors]
-        extra += [self._number_array(j, d[k]) for j, (d, k) in enumerate(found.numbers)]
-        extra += [be.compiler.random_state(g.state_for(be)) for g in found.generators]
-        return self.compiled(tuple(donated), tuple(inputs) + tuple(extra))
+        """Run the program on the state's arrays (`donated`, a tuple, and `inputs`, a list) and
+        the arguments', lifted numbers' and generators'; its outputs."""
+        extra = [t._data for t in found.arg_tensors] + self._extra(found)
+        return self.compiled(donated, tuple(inputs + extra))[0]
 
-    def run(self, found, args, kwargs):
-        donated, inputs, _ = self._arrays(found)
-        return self._write_back(found, self._invoke(found, donated, inputs))
+    def run(self, found, donated, inputs):
+        return self.plan.apply(found, self._invoke(found, tuple(donated), inputs), self.be,
+                               self.numbers)
 
-    def _write_back(self, found, out):
-        return self.plan.apply(found, out[0], self.be, self.numbers)
+
+class _Fast:
+    """The shortcut of repeated calls to the program the last walked call ran: the walk's result
+    (:class:`_Found`) and what it read (:class:`_Fingerprint`), each state tensor's array, grad
+    and flags as the last call left them, and what kind each argument was. A call that matches
+    all of it by identity (and its tensor arguments by shape, dtype and requires_grad) runs the
+    program at once; after the write-back the record follows the state the plan rebound."""
+
+    __slots__ = ("fp", "found", "program", "kinds", "names", "grad_mode", "state", "ids",
+                 "valid", "slots", "shared", "call", "plan", "lean", "arrays_at", "donated",
+                 "inputs", "extra_at", "written", "follow")
+
+    @classmethod
+    def make(cls, fp, found, program, args, kwargs, grads):
+        """A _Fast after a walked call's write-back (`grads`: the state's grads before it), or
+        None where the state cannot be followed so (nested arguments, rebound dict entries)."""
+        kinds = _arg_kinds(args + tuple(kwargs.values()), found.ids)
+        where = program.where
+        if (kinds is None or not fp.ok or program.plan.entries
+                or (program.owner._donate and any(side for side, _ in where))):
+            return None
+        self = cls()
+        self.fp, self.found, self.program, self.kinds = fp, found, program, kinds
+        self.names = tuple(kwargs)
+        self.grad_mode = grad_mode.enabled
+        self.valid = True
+        first, self.shared = {}, []
+        for i, k in enumerate(where):
+            if k in first:
+                self.shared.append((first[k], i))
+            else:
+                first[k] = i
+        self.slots = len(first)
+        at = ([i for k, i in first.items() if k[0] == 0], [i for k, i in first.items() if k[0]])
+        lean = _lean(program, *at)
+        self.lean = lean is not None
+        if self.lean:
+            self.call, self.plan, self.arrays_at, self.extra_at = lean
+        else:
+            self.call, self.plan, self.arrays_at = program.compiled, program.plan, at
+            self.extra_at = None
+        self.written = [i for i, _, _ in self.plan.data]
+        plan = self.plan
+        self.follow = bool(not self.lean or self.written or plan.grads or plan.numbers)
+        found.arg_tensors = ()  # (not kept alive: each call brings its own)
+        replaced = self._replace_grads([grads[i] for i, _ in self.plan.grads])
+        if replaced is None or (self.lean and not _stable(where, self.plan, replaced)):
+            return None
+        return self if self._capture() else None
+
+    def run(self, args, kwargs):
+        """Run the program if a walk now would find what the last one did; else _MISSING."""
+        if not self.valid or grad_mode.enabled is not self.grad_mode or not self.fp.matches():
+            return _MISSING
+        for t, data, grad, rg, fn, dtype in self.state:
+            if (t._data is not data or t._grad is not grad or t._rg is not rg
+                    or t.grad_fn is not fn or t._dtype is not dtype):
+                return _MISSING
+        arg_tensors = self._arg_tensors(args, kwargs) if args or kwargs or self.kinds else []
+        if arg_tensors is None:
+            return _MISSING
+        program, found, extra_at = self.program, self.found, self.extra_at
+        found.arg_tensors = arg_tensors
+        try:
+            inputs = self.inputs
+            if extra_at is None or extra_at:  # (all of them, or those the program reads)
+                extra = [t._data for t in arg_tensors] + program._extra(found)
+                inputs += tuple(extra if extra_at is None else [extra[j] for j in extra_at])
+            out = self.call(self.donated, inputs)
+            result = self.plan.apply(found, out if self.lean else out[0], program.be,
+                                     program.numbers)
+            if self.follow:
+                self.valid = self._follow()
+        except BaseException:
+            self.valid = False
+            raise
+        finally:
+            found.arg_tensors = ()
+        return result
+
+    def _arg_tensors(self, args, kwargs):
+        """The tensor arguments, if the arguments are of the kinds the last walk saw, or None."""
+        kinds = self.kinds
+        if kwargs or self.names:
+            if tuple(kwargs) != self.names:
+                return None
+            args = args + tuple(kwargs.values())
+        if len(args) != len(kinds):
+            return None
+        tensors = []
+        be, state_ids = self.program.be, self.ids
+        for a, kind in zip(args, kinds):
+            if kind[0] == 1:  # a tensor argument: its shape, dtype and requires_grad
+                if (not isinstance(a, Tensor) or a._dtype is not kind[2] or a._rg is not kind[3]
+                        or a._backend is not be or a._data.shape != kind[1]
+                        or id(a) in self.found.ids or id(a._data) in state_ids):
+                    return None
+                tensors.append(a)
+            elif kind[0] == 0:  # state, or an object the walk went through
+                if a is not kind[1]:
+                    return None
+            elif type(a) is not kind[1] or a != kind[2]:  # a Python scalar: its value
+                return None
+        return tensors
+
+    def _replace_grads(self, old_grads):
+        """Put each new grad the plan attached where its old one (`old_grads`) was among the
+        state tensors (a grad reached only as a .grad); the indices replaced, or None where a
+        walk would now find other state (a grad appeared or went away)."""
+        found = self.found
+        tensors, ids = found.tensors, found.ids
+        replaced = []
+        for (i, _), old in zip(self.plan.grads, old_grads):
+            new = tensors[i]._grad
+            j = ids.get(id(old))
+            if old is None or new is None or j not in found.grads or id(new) in ids:
+                return None
+            del ids[id(old)]
+            ids[id(new)] = j
+            tensors[j] = new
+            replaced.append(j)
+        return replaced
+
+    def _follow(self):
+        """Update the record after a fast call's write-back; False where it cannot be."""
+        plan, state, written = self.plan, self.state, self.written
+        if plan.grads:
+            replaced = self._replace_grads([state[i][2] for i, _ in plan.grads])
+            if replaced is None:
+                return False
+            written = written + replaced + [i for i, _ in plan.grads]
+        if plan.numbers:
+            for j, _, _ in plan.numbers:
+                self.fp.refresh(self.found.numbers[j][0])
+        if not self.lean:  # (what another compiler returns: check it all)
+            return self._capture()
+        if written:  # (the arrays share as before: see _stable)
+            tensors, ids = self.found.tensors, self.ids
+            for i in written:
+                ids.discard(id(state[i][1]))
+                t = tensors[i]
+                state[i] = (t, t._data, t._grad, t._rg, t.grad_fn, t._dtype)
+                ids.add(id(t._data))
+            self._arrays()
+        return True
+
+    def _capture(self):
+        tensors = self.found.tensors
+        self.state = [(t, t._data, t._grad, t._rg, t.grad_fn, t._dtype) for t in tensors]
+        raws = [t._data for t in tensors]
+        self.ids = set(map(id, raws))
+        if len(self.ids) != self.slots or any(raws[i] is not raws[j] for i, j in self.shared):
+            return False  # (the program was made for other sharing)
+        self._arrays()
+        return True
+
+    def _arrays(self):
+        tensors = self.found.tensors
+        self.donated = tuple([tensors[i]._data for i in self.arrays_at[0]])
+        self.inputs = tuple([tensors[i]._data for i in self.arrays_at[1]])
+
+
+def _stable(where, plan, replaced):
+    """Whether after each call the state's arrays share as `where` (before it) says, for a plan
+    with the lean entry's outputs (each a new array): tensors that share one must all keep it or
+    all get the same output, and no two arrays may become one."""
+    written = {i: k for i, k, _ in plan.data}
+    for (_, spec), j in zip(plan.grads, replaced):
+        if spec[0] != "out":
+            return False
+        written[j] = spec[1]
+    groups = {}
+    for i, k in enumerate(where):
+        groups.setdefault(k, set()).add(written.get(i))
+    outs = [next(iter(g)) for g in groups.values() if len(g) == 1]
+    news = [k for k in outs if k is not None]
+    return len(outs) == len(groups) and len(set(news)) == len(news)
+
+
+def _lean(program, donated_at, inputs_at):
+    """The compiler's lean entry to `program` if it has one (the JAX compiler's, which leaves out
+    what a step does not change or read: see its ``_Program.lean``), as (call, the plan with the
+    entry's output indices, (the state tensors whose arrays it takes donated, and not donated),
+    which of the other inputs it reads); None where the plan needs an output the entry passes
+    through, other than a state array written back unchanged (then not written back at all).
+    `donated_at` and `inputs_at`: a state tensor holding each donated and not donated array."""
+    lean = getattr(program.compiled, "lean", None)
+    if lean is None:
+        return None
+    call, donate_at, input_at, out_src = lean
+    plan, n_donated = program.plan, len(donated_at)
+    data = []
+    for i, k, bump in plan.data:
+        side, slot = program.where[i]
+        if out_src[k] != (1, n_donated * side + slot) or bump:
+            data.append((i, k, bump))
+
+    def index(k):
+        kind, m = out_src[k]
+        if kind:
+            raise LookupError(k)
+        return m
+
+    def spec(s):
+        if s[0] == "out":
+            return ("out", index(s[1])) + s[2:]
+        return ("tree", s[1], [spec(x) for x in s[2]]) if s[0] == "tree" else s
+
+    mapped = _Plan()
+    try:
+        mapped.data = [(i, index(k), bump) for i, k, bump in data]
+        mapped.arg_data = [(i, index(k), bump) for i, k, bump in plan.arg_data]
+        mapped.grads = [(i, spec(s)) for i, s in plan.grads]
+        mapped.numbers = [(j, k if isinstance(k, tuple) else index(k), kind)
+                          for j, k, kind in plan.numbers]
+        mapped.random = [(j, index(k)) for j, k in plan.random]
+        mapped.result = (plan.result[0], [spec(s) for s in plan.result[1]])
+    except LookupError:
+        return None
+    mapped.seal()
+    state = donated_at + inputs_at
+    n_state = len(state)
+    return (call, mapped, ([state[j] for j in donate_at],
+                           [state[j] for j in input_at if j < n_state]),
+            [j - n_state for j in input_at if j >= n_state])
+
+
+def _arg_kinds(items, state_ids):
+    """How :meth:`_Fast.match` checks each argument: (0, obj) the same object, (1, shape, dtype,
+    requires_grad) a tensor argument, (2, type, value) a Python scalar; None for nested ones."""
+    kinds = []
+    for a in items:
+        if isinstance(a, Tensor):
+            kinds.append((0, a) if id(a) in state_ids else (1, a._data.shape, a._dtype, a._rg))
+        elif isinstance(a, _SCALARS):
+            kinds.append((2, type(a), a))
+        elif isinstance(a, (list, tuple, dict)):
+            return None
+        else:
+            kinds.append((0, a))
+    return kinds
 
 
 class _Plan:
@@ -602,60 +968,91 @@ class _Plan:
         self.result = None  # the result's tree, leaves: ("out", k, dtype) | ("state", j) | value
         self.needs_eager = None
 
+        self.only_result = None  # the result's leaf, where it is all (see seal)
+
+    def seal(self):
+        """Note, once the plan is made, whether its result is one new tensor and nothing else is
+        written back (a forward, a gradient): then apply only wraps that array."""
+        tree, leaves = self.result
+        if (tree is None and leaves[0][0] == "out" and not (
+                self.data or self.arg_data or self.grads or self.entries or self.numbers
+                or self.random)):
+            self.only_result = leaves[0]
+        return self
+
     def apply(self, found, outs, be, numbers):
+        if self.only_result is not None:  # (a plan that writes nothing back: a forward, a grad)
+            spec = self.only_result
+            return _wrap(outs[spec[1]], be, spec[2])
         tensors = found.tensors
-        for i, k, bump in self.data:
-            t = tensors[i]
-            t._data = outs[k]
-            t._vc[0] += bump
-            if not be.mutable and _views.has_aliases(t):
-                _views.written(t)
+        if self.data:
+            check_aliases = not be.mutable
+            for i, k, bump in self.data:
+                t = tensors[i]
+                t._data = outs[k]
+                if bump:
+                    t._vc[0] += bump
+                if check_aliases and _views.has_aliases(t):
+                    _views.written(t)
         for i, k, bump in self.arg_data:
             t = found.arg_tensors[i]
             t._data = outs[k]
             t._vc[0] += bump
-        new = {}
+        new = {}  # one Tensor per new tensor of the trace, wherever it appears
+        if self.grads or self.entries:
+            for i, spec in self.grads:
+                tensors[i]._grad = _leaf(spec, outs, found, new, be)
+            for j, key, spec in self.entries:
+                d = found.dicts[j]
+                if spec is None:
+                    d.pop(key, None)
+                else:
+                    d[key] = _leaf(spec, outs, found, new, be)
+        if self.numbers or self.random:
+            self._numbers_and_random(found, outs, be, numbers)
+        tree, leaves = self.result
+        if tree is None:  # a single leaf
+            spec = leaves[0]
+            if spec[0] == "out" and not new:
+                return _wrap(outs[spec[1]], be, spec[2])
+            return _leaf(spec, outs, found, new, be)
+        return _unflatten(tree, iter([_leaf(s, outs, found, new, be) for s in leaves]))
 
-        def leaf(spec):
-            if spec[0] == "out":
-                t = new.get(spec[3])
-                if t is None:
-                    t = new[spec[3]] = _wrap(outs[spec[1]], be, spec[2])
-                return t
-            if spec[0] == "state":
-                return tensors[spec[1]]
-            if spec[0] == "arg":
-                return found.arg_tensors[spec[1]]
-            if spec[0] == "tree":
-                return _unflatten(spec[1], iter([leaf(s) for s in spec[2]]))
-            return spec[1]
-
-        for i, spec in self.grads:
-            tensors[i]._grad = leaf(spec)
-        for j, key, spec in self.entries:
-            d = found.dicts[j]
-            if spec is None:
-                d.pop(key, None)
-            else:
-                d[key] = leaf(spec)
-        to_numpy = be.kernels["to_numpy"]
+    def _numbers_and_random(self, found, outs, be, numbers):
         for j, k, kind in self.numbers:
             d, key = found.numbers[j]
             if isinstance(k, tuple):
                 d[key] = k[1]
-            else:
-                d[key] = value = kind(to_numpy(outs[k]).item())
+            else:  # (a host sync: only numbers the step changed come back)
+                d[key] = value = kind(be.kernels["to_numpy"](outs[k]).item())
                 numbers[j] = (value, outs[k])
         for j, k in self.random:
             g = found.generators[j]
             be.compiler.set_random_state(g.state_for(be), outs[k])
-        return _unflatten(self.result[0], iter([leaf(s) for s in self.result[1]]))
 
 
-def _plan(found, snap, initial, donated, keys, result, be):
+def _leaf(spec, outs, found, new, be):
+    """The object a plan's leaf `spec` stands for after a call with outputs `outs`."""
+    kind = spec[0]
+    if kind == "out":
+        t = new.get(spec[3])
+        if t is None:
+            t = new[spec[3]] = _wrap(outs[spec[1]], be, spec[2])
+        return t
+    if kind == "state":
+        return found.tensors[spec[1]]
+    if kind == "arg":
+        return found.arg_tensors[spec[1]]
+    if kind == "tree":
+        return _unflatten(spec[1], iter([_leaf(s, outs, found, new, be) for s in spec[2]]))
+    return spec[1]
+
+
+def _plan(found, snap, initial, donated, keys, lifted, result, be):
     """After the trace: the plan of write-backs and the tracer arrays to output. `initial` holds
     each state tensor's input tracer, `donated` whether its buffer is donated (then it is always
-    an output), `keys` the generators' input states."""
+    an output), `keys` the generators' input states, `lifted` the tensors the lifted numbers were
+    given and their arrays (a number still holding its own is not written back: no host sync)."""
     plan = _Plan()
     outs = []
     index = {}  # id(tracer) -> output index
@@ -701,15 +1098,17 @@ def _plan(found, snap, initial, donated, keys, result, be):
         version0 = before[n + j][6]
         if t._vc[0] != version0:
             plan.arg_data.append((j, out(t._data), t._vc[0] - version0))
-    lifted = {(id(d), k) for d, k in found.numbers}
+    numbers = {(id(d), k) for d, k in found.numbers}
     for j, (d, saved) in enumerate(snap.dicts):
         for key, value in d.items():
-            if (id(d), key) not in lifted and (key not in saved or saved[key] is not value):
+            if (id(d), key) not in numbers and (key not in saved or saved[key] is not value):
                 plan.entries.append((j, key, spec(value)))
         plan.entries += [(j, key, None) for key in saved if key not in d]
     for j, (d, key) in enumerate(found.numbers):
         value = d[key]
         kind = type(snap.numbers[j][2])
+        if value is lifted[j][0] and value._data is lifted[j][1]:
+            continue  # unchanged (a learning rate no scheduler moved inside the step)
         if isinstance(value, Tensor):
             plan.numbers.append((j, out(value._data), kind))
         else:
@@ -726,7 +1125,7 @@ def _plan(found, snap, initial, donated, keys, result, be):
                                 "(compile the whole training step instead)")
         leaves.append(spec(value))
     plan.result = (_unflatten(result, iter([None] * len(leaves))), leaves)
-    return plan, outs
+    return plan.seal(), outs
 
 
 def _where(exc, be):

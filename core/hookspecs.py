@@ -111,6 +111,12 @@ def ember_backend_compiler():
       and dtypes should run the compiled program without running `fn` again (calling `fn`
       each time is correct too, only slower). With `donate`, the
       program may reuse the buffers of `state` for its results (ember drops the old arrays).
+      Optionally the callable has a ``lean`` attribute, set after its first call, through which
+      ember's repeat calls skip what the program leaves alone: ``(call, donate_at, input_at,
+      out_src)``, where, with ``full = state + inputs``, ``call(tuple(full[j] for j in
+      donate_at), tuple(full[j] for j in input_at))`` returns the computed outputs and output
+      `k` of `fn` is ``computed[m]`` where ``out_src[k] == (0, m)`` or ``full[j]`` (returned
+      unchanged) where it is ``(1, j)`` (the JAX backend's compiler has one).
     - ``graph_breaks``: a tuple of exception types the backend raises when traced code needs a
       concrete value (a host copy, a value-dependent shape): ember then runs the step eagerly.
     - ``random_state(state)`` / ``set_random_state(state, raw)``: read and replace, as one raw

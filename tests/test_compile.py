@@ -221,13 +221,17 @@ def test_state_is_written_back_into_the_same_tensors(compiler_backend):
     step(x, y)
     saved = model.state_dict()
     moments = [opt.state[p]["exp_avg"] for p in model.parameters()]
+    counts = [id(opt.state[p]["step"]) for p in model.parameters()]
     before = [p.detach().numpy().copy() for p in model.parameters()]
     step(x, y)
     step(x, y)
     assert step.compiled_variants == 2
     assert [id(p) for p in model.parameters()] == ids
     assert [opt.state[p]["exp_avg"] for p in model.parameters()] == moments  # same objects
-    assert all(s["step"] == 3 and type(s["step"]) is int for s in opt.state.values())
+    # step counts are 0-d float32 tensors, as PyTorch keeps them, counted on the device
+    assert [id(opt.state[p]["step"]) for p in model.parameters()] == counts
+    assert all(s["step"].dtype == ember.float32 and s["step"].item() == 3
+               for s in opt.state.values())
     for p, old in zip(model.parameters(), before):
         assert not np.array_equal(p.detach().numpy(), old)  # the step moved it
         assert p.grad is not None and p.grad.shape == p.shape
@@ -404,3 +408,181 @@ def test_a_third_party_backend_plugs_in_its_own_compiler():
     np.testing.assert_allclose(losses, eager_losses, rtol=1e-6)
     for k in state:
         np.testing.assert_allclose(state[k], eager_state[k], rtol=1e-6, atol=1e-7, err_msg=k)
+
+
+# -- repeated calls: a fast path skips the walk, and still notices what changed between calls -----
+_SCALE = 1.0  # a global a step reads (a guard)
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.bn = nn.BatchNorm1d(4)
+        self.head = nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.head(F.relu(self.bn(self.fc(x))))
+
+
+def _reassign_layer(model, opt, cfg):
+    model.head = nn.Linear(4, 1)
+
+
+def _freeze_weight(model, opt, cfg):
+    model.fc.weight.requires_grad_(False)
+
+
+def _change_closure_scalar(model, opt, cfg):
+    cfg["scale"] = 3.0
+
+
+def _change_global_scalar(model, opt, cfg):
+    global _SCALE
+    _SCALE = 0.5
+
+
+def _load_state_dict(model, opt, cfg):
+    model.load_state_dict({k: v * 0.5 for k, v in model.state_dict().items()})
+
+
+def _load_optimizer_state(model, opt, cfg):
+    state = opt.state_dict()
+    for s in state["state"].values():
+        s["momentum_buffer"] = s["momentum_buffer"] * 2
+    opt.load_state_dict(state)
+
+
+def _eval_mode(model, opt, cfg):
+    model.eval()
+
+
+def _new_learning_rate(model, opt, cfg):
+    opt.param_groups[0]["lr"] = 0.01
+
+
+def _new_batch_size(model, opt, cfg):
+    cfg["batch"] = 6
+
+
+def _drop_a_grad(model, opt, cfg):
+    model.fc.bias.grad = None
+    cfg["zero_grad"] = False  # accumulate into the grads left
+
+
+CHANGES = [_reassign_layer, _freeze_weight, _change_closure_scalar, _change_global_scalar,
+           _load_state_dict, _load_optimizer_state, _eval_mode, _new_learning_rate,
+           _new_batch_size, _drop_a_grad]
+
+
+def _scenario(change, compiled):
+    """Losses and final state of 8 SGD steps, `change` made between the 5th and the 6th."""
+    global _SCALE
+    _SCALE = 1.0
+    ember.manual_seed(0)
+    model = _Net()
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    cfg = {"scale": 1.0, "batch": 4, "zero_grad": True}
+    data = [ember.randn(6, 3) for _ in range(8)]
+
+    def step(x):
+        if cfg["zero_grad"]:
+            opt.zero_grad()
+        loss = (model(x) * cfg["scale"] * _SCALE).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = ember.compile(step, disable=not compiled)
+    losses = []
+    for i, x in enumerate(data):
+        if i == 5:
+            change(model, opt, cfg)
+        losses.append(step(x[:cfg["batch"]]).item())
+    return losses, {k: v.numpy() for k, v in model.state_dict().items()}, step
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__.lstrip("_") for c in CHANGES])
+def test_a_change_between_calls_is_noticed(change, compiler_backend, monkeypatch):
+    from ember import _compile
+
+    walks = []
+    walk = _compile._walk
+    monkeypatch.setattr(_compile, "_walk", lambda *a, **k: walks.append(1) or walk(*a, **k))
+    want_losses, want_state, _ = _scenario(change, compiled=False)
+    assert not walks
+    losses, state, step = _scenario(change, compiled=True)
+    # the first two calls trace (no grads, then the steady state), the third records what
+    # the walk read, the next two take the fast path; the change makes the 6th walk again (and
+    # the 7th, after a new trace), then the fast path resumes
+    assert 4 <= len(walks) <= 6
+    np.testing.assert_allclose(losses, want_losses, rtol=2e-5, atol=1e-6)
+    for k in want_state:
+        np.testing.assert_allclose(state[k], want_state[k], rtol=2e-5, atol=1e-6, err_msg=k)
+    assert np.isfinite(losses).all() and len(set(losses[5:])) > 1
+
+
+def test_repeated_calls_skip_the_walk_and_read_nothing_back(compiler_backend, monkeypatch):
+    """After the first calls a training step runs without walking the state again, and a
+    learning rate the step does not change is never read back to the host."""
+    from ember import _compile
+
+    ember.manual_seed(1)
+    model = nn.Linear(3, 2)
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = ember.randn(4, 3)
+
+    @ember.compile
+    def step(x):
+        opt.zero_grad()
+        loss = model(x).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(3):
+        step(x)
+    walks, reads = [], []
+    walk = _compile._walk
+    monkeypatch.setattr(_compile, "_walk", lambda *a, **k: walks.append(1) or walk(*a, **k))
+    kernels = ember.backends.get_backend(compiler_backend).kernels
+    to_numpy = kernels["to_numpy"]
+    monkeypatch.setitem(kernels, "to_numpy", lambda *a: reads.append(1) or to_numpy(*a))
+    weights = [model.weight.detach().numpy().copy()]
+    for _ in range(3):
+        step(x)
+        weights.append(model.weight.detach().numpy().copy())
+    assert walks == [] and len(reads) == 4  # (the four copies above)
+    assert not np.array_equal(weights[-1], weights[-2])
+    assert opt.param_groups[0]["lr"] == 0.1 and type(opt.param_groups[0]["lr"]) is float
+
+
+def test_a_compiled_forward_keeps_the_parameters_arrays(compiler_backend):
+    """Parameters a compiled function only reads are neither donated nor copied: they keep
+    their arrays (and stay readable)."""
+    model = nn.Linear(3, 2)
+    fast = ember.compile(model)
+    x = ember.randn(4, 3)
+    arrays = [p._data for p in model.parameters()]
+    with ember.no_grad():
+        outs = [fast(x).numpy() for _ in range(4)]
+        want = model(x).numpy()
+    assert all(p._data is a for p, a in zip(model.parameters(), arrays))
+    for out in outs:
+        np.testing.assert_allclose(out, want, rtol=1e-6)
+
+
+def test_index_range_checks_step_aside_while_tracing(compiler_backend):
+    # gather/scatter/max_unpool check their indices on the host in eager mode; a traced step
+    # cannot read them, so the check steps aside and the step still compiles whole
+    x = ember.randn(1, 1, 4, 4)
+
+    @ember.compile(fullgraph=True)
+    def f(x):
+        y, i = F.max_pool2d(x, 2, return_indices=True)
+        return F.max_unpool2d(y, i, 2), ember.gather(x.flatten(), 0, i.flatten())
+
+    unpooled, gathered = f(x)
+    y, i = F.max_pool2d(x, 2, return_indices=True)
+    assert ember.equal(unpooled, F.max_unpool2d(y, i, 2))
+    assert ember.equal(gathered, y.flatten())

@@ -1,7 +1,7 @@
 """Adadelta: steps scaled by running averages of squared gradients and squared updates."""
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, add_scaled_, check_hyper
+from .optimizer import Optimizer, add_scaled_, advance_step, check_hyper, new_step
 
 
 class Adadelta(Optimizer):
@@ -19,10 +19,10 @@ class Adadelta(Optimizer):
         grad = self._grad(p, grad, group)
         rho, eps = group["rho"], group["eps"]
         if not state:
-            state["step"] = 0
+            state["step"] = new_step(p)
             state["square_avg"] = zeros_like(p)
             state["acc_delta"] = zeros_like(p)
-        state["step"] += 1
+        advance_step(state, value=False)
         square_avg = state["square_avg"].mul_(rho).add_(grad * grad, alpha=1 - rho)
         std = square_avg.add(eps).sqrt_()
         delta = state["acc_delta"].add(eps).sqrt_().div_(std).mul_(grad)

@@ -1,7 +1,7 @@
 """Adagrad: per-element steps scaled by the root of the summed squared gradients."""
 
 from ..ops.creation import full_like
-from .optimizer import Optimizer, add_scaled_, check_hyper
+from .optimizer import Optimizer, add_scaled_, advance_step, check_hyper, new_step
 
 
 class Adagrad(Optimizer):
@@ -26,13 +26,13 @@ class Adagrad(Optimizer):
     @staticmethod
     def _init_state(p, group, state):
         if not state:
-            state["step"] = 0
+            state["step"] = new_step(p)
             state["sum"] = full_like(p, group["initial_accumulator_value"])
 
     def _update(self, p, grad, group, state):
         self._init_state(p, group, state)
-        state["step"] += 1
+        step = advance_step(state)
         grad = self._grad(p, grad, group)
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         std = state["sum"].add_(grad * grad).sqrt().add_(group["eps"])
         add_scaled_(p, grad / std, -clr)

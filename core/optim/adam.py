@@ -5,7 +5,7 @@ import math
 from ..ops.creation import zeros_like
 from ..ops.elementwise import maximum
 from ..tensor import Tensor
-from .optimizer import Optimizer, add_scaled_, check_hyper
+from .optimizer import Optimizer, add_scaled_, advance_step, check_hyper, new_step
 
 
 class Adam(Optimizer):
@@ -34,20 +34,19 @@ class Adam(Optimizer):
         else:
             grad = self._grad(p, grad, group)
         if not state:
-            state["step"] = 0
+            state["step"] = new_step(p)
             state["exp_avg"] = zeros_like(p)
             state["exp_avg_sq"] = zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = zeros_like(p)
-        state["step"] += 1
-        step = state["step"]
+        step = advance_step(state)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
         exp_avg_sq.mul_(beta2).add_(grad * grad, alpha=1 - beta2)
         second = exp_avg_sq
         if group["amsgrad"]:
             second = state["max_exp_avg_sq"].copy_(maximum(state["max_exp_avg_sq"], exp_avg_sq))
-        bias2 = 1 - beta2 ** step  # a 0-d Tensor when ember.compile traces the step count
+        bias2 = 1 - beta2 ** step  # a 0-d Tensor when ember.compile traces the step
         denom = (second.sqrt() / (bias2.sqrt() if isinstance(bias2, Tensor)
                                   else math.sqrt(bias2))).add_(eps)
         add_scaled_(p, exp_avg / denom, -(lr / (1 - beta1 ** step)))

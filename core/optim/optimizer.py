@@ -22,6 +22,32 @@ def add_scaled_(p, x, alpha):
     return p.add_(x, alpha=alpha)
 
 
+def new_step(p):
+    """A parameter's step count as PyTorch keeps it: a 0-d float32 tensor, on `p`'s backend."""
+    from ..dtypes import float32
+    from ..ops.creation import tensor
+
+    return tensor(0.0, dtype=float32, _backend=p._backend)
+
+
+def advance_step(state, value=True):
+    """Count one more step in ``state["step"]`` and, with `value`, return the count: a Python
+    number eagerly (read once, as PyTorch's ``.item()``) or, while ``ember.compile`` traces the
+    step, a 0-d float64 tensor of it, so that a compiled step keeps its count on the device (no
+    host sync). A number there (state saved when counts were numbers) goes on as a number."""
+    from .._compile import is_compiling
+
+    step = state["step"]
+    if not isinstance(step, Tensor):
+        state["step"] = step = step + 1
+        return step
+    step.add_(1)
+    if not value:
+        return step
+    # traced: the count in float64, as the number eager steps compute with
+    return step.double() if is_compiling() else step.item()
+
+
 def check_hyper(label, value, ok):
     """PyTorch's ``ValueError("Invalid <label>: <value>")`` unless `ok`."""
     if not ok:

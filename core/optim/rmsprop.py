@@ -1,7 +1,7 @@
 """RMSprop: scale the step by a running root mean square of the gradients."""
 
 from ..ops.creation import zeros_like
-from .optimizer import Optimizer, add_scaled_, check_hyper
+from .optimizer import Optimizer, add_scaled_, advance_step, check_hyper, new_step
 
 
 class RMSprop(Optimizer):
@@ -21,13 +21,13 @@ class RMSprop(Optimizer):
         grad = self._grad(p, grad, group)
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
-            state["step"] = 0
+            state["step"] = new_step(p)
             state["square_avg"] = zeros_like(p)
             if momentum > 0:
                 state["momentum_buffer"] = zeros_like(p)
             if group["centered"]:
                 state["grad_avg"] = zeros_like(p)
-        state["step"] += 1
+        advance_step(state, value=False)
         square_avg = state["square_avg"].mul_(alpha).add_(grad * grad, alpha=1 - alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"].mul_(alpha).add_(grad, alpha=1 - alpha)
