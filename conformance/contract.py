@@ -215,6 +215,8 @@ SPECS.update({
     "conv2d": (("array", "array", "array?", "pair", "pair", "pair", "int"), "dtype_of_a", "may"),
     "conv_transpose2d": (("array", "array", "array?", "pair", "pair", "pair", "pair", "int"),
                          "dtype_of_a", "may"),
+    "conv2d_weight": (("array", "array", "pair", "pair", "pair", "pair", "int"), "dtype_of_a",
+                      "may"),
     "im2col": (("array", "pair", "pair", "pair", "pair"), "dtype_of_a", "may"),
     "col2im": (("array", "pair", "pair", "pair", "pair", "pair"), "dtype_of_a", "may"),
     "pad": (("array", "any", "str", "scalar"), "dtype_of_a", "may"),

@@ -212,3 +212,22 @@ def _init_args(m):
     if name == "Linear":
         return (m.in_features, m.out_features)
     return ()
+
+
+@pytest.mark.parametrize("kw", [{}, {"stride": 2, "padding": 1},
+                                {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2),
+                                 "groups": 2}])
+def test_nn_grad_gives_the_gradients_of_conv2d(backend, torch, kw):
+    groups = kw.get("groups", 1)
+    x = torch.randn(2, 4, 9, 8, dtype=torch.float64)
+    w = torch.randn(6, 4 // groups, 3, 2, dtype=torch.float64)
+    g = torch.randn_like(torch.nn.functional.conv2d(x, w, **kw))
+    ex, ew, eg = (ember.tensor(t.numpy()) for t in (x, w, g))
+    got = ember.nn.grad.conv2d_input(tuple(x.shape), ew, eg, **kw)
+    np.testing.assert_allclose(got.numpy(), torch.nn.grad.conv2d_input(x.shape, w, g, **kw),
+                               rtol=1e-10, atol=1e-10)
+    got = ember.nn.grad.conv2d_weight(ex, tuple(w.shape), eg, **kw)
+    np.testing.assert_allclose(got.numpy(), torch.nn.grad.conv2d_weight(x, w.shape, g, **kw),
+                               rtol=1e-10, atol=1e-10)
+    with pytest.raises(ValueError, match="input_size"):
+        ember.nn.grad.conv2d_input((2, 4, 30, 30), ew, eg, **kw)

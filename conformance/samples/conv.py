@@ -11,7 +11,7 @@ import numpy as np
 import ember
 
 from ..entries import BOOL, COMPLEX, FLOAT, INT, E, Entry, S
-from ._common import (_functional, nan)
+from ._common import (_Code, _functional, nan)
 
 _HALF = {ember.float16: (1e-2, 1e-2), ember.bfloat16: (5e-2, 5e-2)}
 REAL = INT + FLOAT
@@ -221,6 +221,40 @@ def conv2d_samples(m):
             S(m(1, 2, 3, 3), m(3, 2, 3, 3), padding="valid").named("valid")]
 
 
+def _conv2d_weight_ref(x, weight_size, g, stride=1, padding=0, dilation=1, groups=1):
+    kh, kw = weight_size[2:]
+    s, p, d = _params(2, (stride, 0), (padding, 0), (dilation, 0))
+    a = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    n, c = x.shape[:2]
+    o, ho, wo = g.shape[1:]
+    cg, og = c // groups, o // groups
+    out = np.zeros((o, cg, kh, kw), np.result_type(x, g))
+    for i in range(kh):
+        for j in range(kw):
+            patch = a[:, :, i * d[0]:i * d[0] + s[0] * (ho - 1) + 1:s[0],
+                      j * d[1]:j * d[1] + s[1] * (wo - 1) + 1:s[1]]
+            for q in range(groups):
+                out[q * og:(q + 1) * og, :, i, j] = np.einsum(
+                    "nohw,nchw->oc", g[:, q * og:(q + 1) * og], patch[:, q * cg:(q + 1) * cg])
+    return out
+
+
+def conv2d_weight_samples(m):
+    return [S(m(1, 1, 3, 3), (2, 1, 2, 2), m(1, 2, 2, 2)).named("valid"),
+            S(m(1, 1, 3, 3), (1, 1, 3, 3), m(1, 1, 3, 3), padding=1)
+            .named("padding, wide columns"),
+            S(m(1, 2, 3, 3), (2, 1, 2, 2), m(1, 2, 2, 1), stride=(2, 1), padding=(1, 0),
+              dilation=(1, 2), groups=2).named("groups, stride, dilation"),
+            S(m(2, 1, 3, 2), (2, 1, 1, 1), m(2, 2, 2, 1), stride=2).named("1x1, stride"),
+            S(m(1, 4, 6, 5), (6, 2, 3, 2), m(1, 6, 3, 7), stride=(2, 1), padding=(1, 2),
+              dilation=(1, 2), groups=2).named("larger, all parameters")]
+
+
+def conv2d_weight_errors(m):
+    return [E(RuntimeError, m(2, 3, 5, 4), (4, 3, 3, 3), m(2, 4, 2, 2)),
+            E(RuntimeError, m(3, 5, 4), (4, 3, 3, 3), m(4, 3, 2))]
+
+
 def conv1d_samples(m):
     return [S(m(1, 2, 5), m(2, 2, 2), m(2)).named("bias"),
             S(m(1, 2, 6), m(2, 1, 3), None, stride=2, padding=1, groups=2)
@@ -413,6 +447,8 @@ ENTRIES = [
     Entry("col2im", fold_samples, _fold_ref, errors=fold_errors,
           tol=_HALF, **_functional("fold")),
     Entry("conv2d", conv2d_samples, _conv_ref(2), errors=conv_errors(2), tol=_HALF),
+    Entry("conv2d_weight", conv2d_weight_samples, _conv2d_weight_ref, errors=conv2d_weight_errors,
+          call=ember.nn.grad.conv2d_weight, code=_Code("ember.nn.grad.conv2d_weight"), tol=_HALF),
     Entry("conv1d", conv1d_samples, _conv_ref(1), errors=conv_errors(1), tol=_HALF),
     Entry("conv_transpose2d", conv_transpose2d_samples, _conv_transpose_ref,
           errors=conv_errors(2, transposed=True), tol=_HALF),

@@ -437,7 +437,127 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     return _affine(S.reshape(out, shape), weight, bias, _channel_shape(input))
 
 
-@defop("batch_norm", "nn", "same", dtypes=FLOATING, differentiable=True, **_NN)
+def _channel_dot(k, a, b):
+    """sum(a * b) over every dim but 1 of raw arrays `a`, `b` (N, C, ...), kept as (1, C, 1,
+    ...): per channel, N dot products of length H*W (one matrix product, no product array)."""
+    n, c = a.shape[:2]
+    rest = math.prod(a.shape[2:])
+    rows = k["reshape"](a, (n, c, 1, rest))
+    cols = k["reshape"](b, (n, c, rest, 1))
+    return k["reshape"](k["sum"](k["matmul"](rows, cols), (0,), False),
+                        (1, c) + (1,) * (len(a.shape) - 2))
+
+
+def _batch_stats(k, x, dims, eps):
+    """(centred x, mean, biased variance, 1 / sqrt(variance + eps)) of raw `x` over `dims`,
+    kept."""
+    mu = k["mean"](x, dims, True)
+    xc = k["sub"](x, mu)
+    var = k["div"](_channel_dot(k, xc, xc), math.prod(x.shape) // max(x.shape[1], 1))
+    return xc, mu, var, k["rsqrt"](k["add"](var, eps))
+
+
+class _Raw:
+    """The few ops of batch norm's gradient on raw arrays (a backend's kernels): the backward
+    runs them when no graph of the gradient is wanted, skipping the ember ops' dispatch."""
+
+    def __init__(self, k):
+        self.k = k
+        self.sub, self.mul, self.add = k["sub"], k["mul"], k["add"]
+
+    def sum(self, a, dims):
+        return self.k["sum"](a, dims, True)
+
+    def dot(self, a, b, dims):
+        return _channel_dot(self.k, a, b)
+
+    def flat(self, a):
+        return self.k["reshape"](a, (math.prod(a.shape),))
+
+
+class _Ops:
+    """The same ops as ember ops, differentiable (for double backward)."""
+
+    sub, mul, add = E.sub, E.mul, E.add
+
+    @staticmethod
+    def sum(a, dims):
+        return R.sum(a, dims, keepdim=True)
+
+    @staticmethod
+    def dot(a, b, dims):
+        return R.sum(E.mul(a, b), dims, keepdim=True)
+
+    @staticmethod
+    def flat(a):
+        return S.reshape(a, (-1,))
+
+
+def _batch_norm_grads(ops, g, xc, invstd, weight, dims, n, needs):
+    """Batch normalisation's gradients in closed form, per channel over the n values of
+    `dims`: gx = w * invstd * (g - mean(g) - xc * invstd^2 * mean(g * xc)),
+    gw = invstd * sum(g * xc), gb = sum(g) (xc = x - mean; `weight` viewed per channel)."""
+    nx, nw, nb = needs
+    sg = ops.sum(g, dims)
+    sgx = ops.dot(g, xc, dims)
+    gx = None
+    if nx:
+        a = invstd if weight is None else ops.mul(invstd, weight)
+        c = ops.mul(a, ops.mul(sg, -1.0 / n))
+        b = ops.mul(a, ops.mul(ops.mul(invstd, invstd), ops.mul(sgx, -1.0 / n)))
+        gx = ops.add(ops.add(ops.mul(g, a), ops.mul(xc, b)), c)
+    return (gx, ops.flat(ops.mul(sgx, invstd)) if nw else None,
+            ops.flat(sg) if nb else None)
+
+
+def _batch_norm_backward(node, g):
+    """Batch normalisation's closed-form gradient. When a graph of the gradient is wanted
+    (double backward) it runs as ember ops, the statistics recomputed from x so that they
+    carry their own derivative; otherwise on raw arrays, with the forward's statistics."""
+    x, weight = (node.saved_tensors + (None,))[:2]
+    mu, invstd, dims, eps = node.ctx
+    n = x.numel() // max(x.shape[1], 1)
+    if grad_mode.enabled:
+        xc = E.sub(x, R.mean(x, dims, keepdim=True))
+        invstd = E.rsqrt(E.add(R.mean(E.mul(xc, xc), dims, keepdim=True), eps))
+        w = None if weight is None else S.reshape(weight, invstd.shape)
+        return _batch_norm_grads(_Ops, g, xc, invstd, w, dims, n, node.needs_input_grad)
+    be = x._backend
+    k = be.kernels
+    w = None if weight is None else k["reshape"](weight._data, invstd.shape)
+    grads = _batch_norm_grads(_Raw(k), g._data, k["sub"](x._data, mu), invstd, w, dims, n,
+                              node.needs_input_grad)
+    return tuple(None if r is None else _wrap(r, be, x._dtype) for r in grads)
+
+
+def _fused_batch_norm(input, weight, bias, eps):
+    """Training-mode batch normalisation as one node (raw kernels forward, closed-form
+    backward): (output, mean, biased variance) with the statistics raw (1, C, 1, ...)."""
+    be, k = input._backend, input._backend.kernels
+    dims = tuple(i for i in range(input.dim()) if i != 1)
+    x = input._data
+    xc, mu, var, invstd = _batch_stats(k, x, dims, eps)
+    cshape = invstd.shape
+    scale = invstd if weight is None else k["mul"](invstd, k["reshape"](weight._data, cshape))
+    raw = k["mul"](xc, scale)
+    if bias is not None:
+        raw = k["add"](raw, k["reshape"](bias._data, cshape))
+    out = _wrap(raw, be, input._dtype)
+    if needs_grad(input, weight, bias):
+        record(batch_norm.op.node, out, (input, weight, bias),
+               (input,) if weight is None else (input, weight), (mu, invstd, dims, eps))
+    return out, mu, var
+
+
+def _fusable(input, weight, bias):
+    """Whether training-mode batch norm of `input` runs fused: float32 or float64 throughout
+    (half precision goes through float32 in the composite form), and not empty."""
+    return input._dtype not in _HALF and input.dim() >= 2 and input.numel() > 0 and all(
+        p is None or p._dtype is input._dtype for p in (weight, bias))
+
+
+@defop("batch_norm", "nn", "same", dtypes=FLOATING, grad_fn="NativeBatchNormBackward0",
+       backward=_batch_norm_backward, **_NN)
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) over the batch and spatial dims: with the batch's
@@ -456,13 +576,21 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {input.shape}")
-        out, mu, var = _normalize(input, tuple(i for i in range(input.dim()) if i != 1), eps)
+        fused = _fusable(input, weight, bias)
+        if fused:
+            out, mu, var = _fused_batch_norm(input, weight, bias, eps)
+            mu, var = (_wrap(a, input._backend, input._dtype) for a in (mu, var))
+        else:
+            out, mu, var = _normalize(input, tuple(i for i in range(input.dim()) if i != 1),
+                                      eps)
         with _no_grad():
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(E.mul(S.reshape(mu, (-1,)), momentum))
             if running_var is not None:
                 unbiased = E.mul(S.reshape(var, (-1,)), n / (n - 1))
                 running_var.mul_(1 - momentum).add_(E.mul(unbiased, momentum))
+        if fused:
+            return out
     out = _affine(out, weight, bias, cshape)
     # float32 statistics or parameters with a half-precision input give the input's dtype
     return out if out._dtype is input._dtype else V.astype(out, input._dtype)

@@ -105,8 +105,11 @@ def _max_pool_backward(node, g):
     # the window position (row-major in kh x kw) as an offset in the padded plane, by arithmetic
     # rather than a gather (an indexed read checks its range on the host: no good in a trace)
     local = S.reshape(local, (n, c) + size)
-    row, col = E.floor_divide(local, kernel[1]), E.remainder(local, kernel[1])
-    offset = E.add(E.mul(row, dilation[0] * wp), E.mul(col, dilation[1]))
+    # (row, col) = divmod(local, kw) lands at row * dh * wp + col * dw; with col = local -
+    # row * kw that is local * dw + row * (dh * wp - kw * dw): no remainder (slow on integers)
+    row = E.floor_divide(local, kernel[1])
+    offset = E.add(E.mul(local, dilation[1]),
+                   E.mul(row, dilation[0] * wp - kernel[1] * dilation[1]))
     flat = E.add(E.add(offset, origin), plane)
     overlap = builtins.any(s < d * (k - 1) + 1 for s, d, k in zip(stride, dilation, kernel))
     out = I.index_put(C.zeros((n * c * hp * wp,), dtype=g._dtype, _backend=be),
