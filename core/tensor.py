@@ -77,6 +77,7 @@ class Tensor:
 
     # _vc: the version counter, a one-element list shared by a tensor, its views and detach()
     # _output_nr: which output of grad_fn this tensor is; _view: see ember.views (a view's base)
+    # _grad_acc: a leaf's edge (AccumulateGrad node, 0), made once, when an op first records it
     # _alias_of, _aliases: the storage an alias shares on an immutable backend (ember.views); set
     # only on the tensors concerned; _layout, _storage: see ember._layout (None where a tensor
     # is row-major over a storage of its own)

@@ -23,19 +23,21 @@ _accumulate_lock = threading.Lock()
 
 
 def _topological_counts(roots):
-    """How many edges reach each node from the roots (its number of consumers)."""
-    deps = {}
+    """How many edges reach each node from the roots (its number of consumers); one dict, which
+    is also the set of nodes seen (the roots start at 0)."""
+    deps = dict.fromkeys(roots, 0)
     stack = list(roots)
-    seen = set(roots)
+    get = deps.get
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
+        for child, _ in stack.pop().next_functions:
             if child is None:
                 continue
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
+            n = get(child)
+            if n is None:
+                deps[child] = 1
                 stack.append(child)
+            else:
+                deps[child] = n + 1
     return deps
 
 
@@ -113,8 +115,42 @@ def _retain_grads(node, grad, create_graph):
             _accumulate(t, grads[nr], create_graph, False)  # the graph still uses it: copied
 
 
-# over 80 lines on purpose: the engine's loop, one pass over the ready nodes with hooks, capture and
-# ownership inline; it runs for every backward, so it avoids a call per node for each step
+def _before_node(node, grad, create_graph):
+    """The hooks on the node's outputs, then ``retain_grad()``: returns (gradient, owned flags);
+    a hook or a retaining tensor may keep the gradient, so the engine no longer owns it."""
+    owned = False if node._n_outputs == 1 else [False] * node._n_outputs
+    if node._hooks:  # a hook sees the gradient: it may keep it, or replace it
+        grad = _run_pre_hooks(node, grad)
+    if node._retained:  # stored in a tensor's .grad, and used on
+        _retain_grads(node, grad, create_graph)
+    return grad, owned
+
+
+def _deliver(node, grad, owned, leaf, capture, inputs, results, accumulate, create_graph):
+    """At a leaf, or with captured `inputs`: accumulate the gradient into ``.grad`` (leaf hooks
+    first), or hand it to `results` (``autograd.grad``)."""
+    if leaf:
+        variable = node.variable
+        if variable is None:  # the leaf is gone: nothing to accumulate into
+            grad = None
+        elif grad is not None and variable._hooks:
+            grad = _run_leaf_hooks(variable, grad)
+            owned = False
+    if capture is not None and grad is not None and node in capture:
+        grads = _output_grads(node, grad)
+        for nr, i in capture[node]:
+            if grads[nr] is None:
+                continue
+            if accumulate:
+                _accumulate(inputs[i], grads[nr], create_graph, leaf and owned)
+            else:
+                results[i] = grads[nr]
+    if leaf and capture is None and grad is not None:
+        _accumulate(variable, grad, create_graph, owned)
+
+
+# the engine's loop: one pass over the ready nodes; what is rare (hooks, leaves, captured
+# inputs) is in the helpers above, so the common step stays short
 def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, inputs=None,
                  accumulate=True):
     """Backpropagate `grad_tensors` from `tensors`.
@@ -144,7 +180,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             capture.setdefault(n, []).append((nr, i))
 
     deps = _topological_counts(roots)
-    ready = [n for n in roots if deps.get(n, 0) == 0]
+    ready = [n for n in roots if deps[n] == 0]
     results = [None] * len(inputs) if inputs is not None else None
     useful = _useful_nodes(roots, capture) if capture is not None else None
 
@@ -155,34 +191,15 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
             node = ready.pop()
             grad = buffers.pop(node, None)
             owned = _owned(shared, node) if shared else True
-            if grad is not None:
-                if node._hooks:  # a hook sees the gradient: it may keep it, or replace it
-                    owned = False if node._n_outputs == 1 else [False] * node._n_outputs
-                    grad = _run_pre_hooks(node, grad)
-                if node._retained:  # stored in a tensor's .grad, and used on
-                    owned = False if node._n_outputs == 1 else [False] * node._n_outputs
-                    _retain_grads(node, grad, create_graph)
+            if grad is not None and (node._hooks or node._retained):
+                grad, owned = _before_node(node, grad, create_graph)
             leaf = type(node) is AccumulateGrad
-            if leaf:
-                variable = node.variable
-                if variable is None:  # the leaf is gone: nothing to accumulate into
-                    grad = None
-                elif grad is not None and variable._hooks:
-                    grad = _run_leaf_hooks(variable, grad)
-                    owned = False
-            if capture is not None and grad is not None and node in capture:
-                grads = _output_grads(node, grad)
-                for nr, i in capture[node]:
-                    if grads[nr] is None:
-                        continue
-                    if accumulate:
-                        _accumulate(inputs[i], grads[nr], create_graph, leaf and owned)
-                    else:
-                        results[i] = grads[nr]
-            if leaf:
-                if capture is None and grad is not None:
-                    _accumulate(variable, grad, create_graph, owned)
-                continue
+            if leaf or capture is not None:
+                _deliver(node, grad, owned, leaf, capture, inputs, results, accumulate,
+                         create_graph)
+                if leaf:
+                    continue
+            edges = node.next_functions
             if grad is not None and (useful is None or node in useful):
                 grads = node.apply(grad)
                 if node._post_hooks:
@@ -190,17 +207,25 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False, 
                     flags = [False] * len(grads)
                 else:
                     flags = _owned_outputs(node, grad, owned, grads)
-                if not retain_graph:
+                if not retain_graph and node._saved:
                     node.release()
-                for (child, nr), g, o in zip(node.next_functions, grads, flags):
-                    if child is not None and g is not None:
-                        _add(buffers, shared, child, nr, g, o)
-            for child, _ in node.next_functions:
+                if len(grads) < len(edges):  # no gradient for the last inputs
+                    grads = tuple(grads) + (None,) * (len(edges) - len(grads))
+            else:
+                grads, flags = _NONE, _NEVER
+            for (child, nr), g, o in zip(edges, grads, flags):  # one pass over the edges
                 if child is None:
                     continue
-                deps[child] -= 1
-                if deps[child] == 0:
-                    ready.append(child)
+                if g is not None:
+                    if o is True and child._n_outputs == 1 and child not in buffers:
+                        buffers[child] = g  # _add's commonest case, inline
+                    else:
+                        _add(buffers, shared, child, nr, g, o)
+                n = deps[child] - 1
+                if n:
+                    deps[child] = n
+                else:
+                    ready.append(child)  # its last consumer has sent its gradient
     finally:
         grad_mode.enabled = previous
     return results
@@ -246,16 +271,18 @@ def _accumulate(var, grad, create_graph, owned):
     with _accumulate_lock:
         current = var._grad
         if current is None:
-            if grad.dtype is not var.dtype:
-                grad, owned = grad.to(var.dtype), True
+            if grad._dtype is not var._dtype:
+                grad, owned = grad.to(var._dtype), True
             if create_graph:
                 var._grad = grad
+            elif owned and grad.grad_fn is None and not grad._rg and grad._view is None:
+                var._grad = grad  # nothing else refers to it, and it has no history: as it is
             elif owned or not grad._backend.mutable:
                 var._grad = grad.detach()
             else:
                 var._grad = grad.detach().clone()
-        else:
-            var._grad = current + (grad if create_graph else grad.detach())
+        else:  # without create_graph grad mode is off here: the sum records nothing
+            var._grad = current + grad
 
 
 # view kernels whose result covers every element of the array it views exactly once: a gradient
@@ -271,6 +298,7 @@ def _storage(raw):
 
 
 _NEVER = itertools.repeat(False)
+_NONE = itertools.repeat(None)
 _ALWAYS = itertools.repeat(True)
 _node_apply = Node.apply
 
@@ -333,7 +361,7 @@ def _owned_outputs(node, grad, owned, grads):
             else:
                 if type(child) is AccumulateGrad:
                     if saved is None:
-                        saved = [_storage((t.alias if type(t) is _SavedOutput else t)._data)
+                        saved = [_storage(t._data)  # a tensor, or a _SavedOutput
                                  for t in node._saved if t is not None]
                     for s in saved:  # by identity: == on arrays is elementwise
                         if s is store:

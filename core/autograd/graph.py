@@ -64,20 +64,27 @@ def add_hook(table, fn):
 
 class _SavedOutput:
     """An output of the node saved for its own backward, kept without its ``grad_fn`` (which is
-    the node itself: keeping it would make a reference cycle). Unpacking rebuilds the tensor
-    with the node as its ``grad_fn``, so higher-order gradients still flow through it."""
+    the node itself: keeping it would make a reference cycle): its array, dtype, backend and
+    version counter. Unpacking rebuilds the tensor with the node as its ``grad_fn``, so
+    higher-order gradients still flow through it."""
 
-    __slots__ = ("alias", "output_nr", "_vc")
+    __slots__ = ("_data", "_backend", "_dtype", "output_nr", "_vc")
 
     def __init__(self, out):
-        self.alias = _tensor._wrap(out._data, out._backend, out._dtype)
-        self.alias._vc = self._vc = out._vc  # in-place changes of the output are still detected
+        self._data, self._backend, self._dtype = out._data, out._backend, out._dtype
+        self._vc = out._vc  # in-place changes of the output are still detected
         self.output_nr = out._output_nr
 
+    @property
+    def alias(self):
+        """A tensor of the saved value, without history."""
+        t = _tensor._wrap(self._data, self._backend, self._dtype)
+        t._vc = self._vc
+        return t
+
     def unpack(self, node):
-        a = self.alias
-        t = _tensor._wrap(a._data, a._backend, a._dtype)
-        t._vc = a._vc
+        t = _tensor._wrap(self._data, self._backend, self._dtype)
+        t._vc = self._vc
         t.grad_fn = node
         t._output_nr = self.output_nr
         t._rg = True
@@ -94,6 +101,17 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 def _op_title(node):
     """How PyTorch names an op in the version error: ``MulBackward0`` -> ``Mul``."""
     return re.sub(r"Backward\d*$", "", node.name())
+
+
+def _modified(t, fn, v):
+    """PyTorch's error for saved tensor `t` (of node `fn`'s output) changed in place since it
+    was saved at version `v`."""
+    which = f", which is output 0 of {_op_title(fn)}," if fn is not None else ""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{t._type_name()} {list(t._data.shape)}]{which} is at version {t._vc[0]}; "
+        f"expected version {v} instead. Hint: the tensor was saved for backward before it was "
+        "changed in place; make a copy (.clone()) before the in-place operation.")
 
 
 class Node:
@@ -122,7 +140,10 @@ class Node:
 
     @property
     def needs_input_grad(self):
-        return tuple(n is not None for n, _ in self.next_functions)
+        edges = self.next_functions
+        if len(edges) == 2:  # most ops: (input, other)
+            return (edges[0][0] is not None, edges[1][0] is not None)
+        return tuple([n is not None for n, _ in edges])
 
     @property
     def saved_tensors(self):
@@ -132,20 +153,14 @@ class Node:
         for t, v in zip(self._saved, self._versions):
             if t is None:  # autograd.Function may save None
                 out.append(None)
-                continue
-            own = type(t) is _SavedOutput
-            vc = t._vc
-            if vc[0] != v:
-                fn = self if own else t.grad_fn
-                which = f", which is output 0 of {_op_title(fn)}," if fn is not None else ""
-                shape = list((t.alias if own else t)._data.shape)
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: [{(t.alias if own else t)._type_name()} {shape}]"
-                    f"{which} is at version {vc[0]}; expected version {v} instead. Hint: the "
-                    "tensor was saved for backward before it was changed in place; make a copy "
-                    "(.clone()) before the in-place operation.")
-            out.append(t.unpack(self) if own else t)
+            elif type(t) is _SavedOutput:
+                if t._vc[0] != v:
+                    raise _modified(t.alias, self, v)
+                out.append(t.unpack(self))
+            else:
+                if t._vc[0] != v:
+                    raise _modified(t, t.grad_fn, v)
+                out.append(t)
         return tuple(out)
 
     def apply(self, grad):
@@ -249,11 +264,16 @@ def edge(t):
     if fn is not None:
         return (fn, t._output_nr)
     if t._rg:
-        acc = t._grad_acc
-        if acc is None:
-            acc = t._grad_acc = AccumulateGrad(t)
-        return (acc, 0)
+        return _leaf_edge(t)
     return (None, 0)
+
+
+def _leaf_edge(t):
+    """The edge into leaf `t`'s AccumulateGrad node: made once, kept on the tensor."""
+    acc = t._grad_acc
+    if acc is None:
+        acc = t._grad_acc = (AccumulateGrad(t), 0)
+    return acc
 
 
 _NO_EDGE = (None, 0)
@@ -271,10 +291,14 @@ def record(cls, out, inputs, saved=(), ctx=None, shapes=None):
         view = t._view
         if view is not None and view[2] is not view[0].grad_fn:
             _refresh(t)
-        if t.grad_fn is not None:
-            edges.append((t.grad_fn, t._output_nr))
+        fn = t.grad_fn
+        if fn is not None:
+            edges.append((fn, t._output_nr))
+        elif t._rg:
+            acc = t._grad_acc
+            edges.append(acc if acc is not None else _leaf_edge(t))
         else:
-            edges.append(edge(t) if t._rg else _NO_EDGE)
+            edges.append(_NO_EDGE)
     if saved:
         for s in saved:
             if s is out:

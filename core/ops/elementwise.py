@@ -48,52 +48,33 @@ def _wrapped_int(value, ct, name):
 
 def _binary(op, a, b, float_result=False, compare=False, check=None, node=None):
     """Run binary elementwise op `op` on Tensors or Python scalars; record its node (`node`,
-    else the op's first). `check(dtype)` may refuse the computation dtype before the kernel."""
+    else the op's first). `check(dtype)` may refuse the computation dtype before the kernel.
+
+    The common cases take a short path: two tensors of one dtype on one backend, or a floating
+    tensor and a Python float or int (no promotion, no cast); the rest go through
+    ``_operands``. No autograd work is done unless an input requires grad."""
     if isinstance(a, Tensor):
-        be = a._backend
+        be, ct, ra = a._backend, a._dtype, a._data
+        sa = ra.shape
         if isinstance(b, Tensor):
-            if b._backend is not be:
-                same_backend((a, b), op.name)
-            ct = a._dtype if a._dtype is b._dtype else promote(a, b)
-            rb = b._data if b._dtype is ct else None
+            rb = b._data
+            sb = rb.shape
+            rg = a._rg or b._rg
+            fast = b._dtype is ct and b._backend is be
         else:
-            b = _scalar(b, op.name, "other")
-            ct = _dt.result_type_with_scalar(a._dtype, b)
-            rb = b
-        ra = a._data if a._dtype is ct else None
+            rb, sb, rg = b, (), a._rg
+            fast = (type(b) is float or type(b) is int) and ct.category >= _FLOAT
     elif isinstance(b, Tensor):
-        be = b._backend
-        a = _scalar(a, op.name, "input")
-        ct = _dt.result_type_with_scalar(b._dtype, a)
-        ra, rb = a, (b._data if b._dtype is ct else None)
+        be, ct, rb = b._backend, b._dtype, b._data
+        ra, sa, sb, rg = a, (), rb.shape, b._rg
+        fast = (type(a) is float or type(a) is int) and ct.category >= _FLOAT
     else:
         raise TypeError(f"{op.name}(): expected at least one Tensor argument, got "
                         f"{type(a).__name__} and {type(b).__name__}")
-    if ct not in op.allowed:  # the declared dtypes, on the common dtype (as PyTorch checks)
-        raise op.refuse(ct)
-    if float_result and ct.category < _FLOAT:
-        ct = _dt.get_default_dtype()
-        ra = None if isinstance(a, Tensor) else ra  # integer operands are cast to ct below
-        rb = None if isinstance(b, Tensor) else rb
-    elif ct.category == 1:  # a Python int is cast to the integer dtype as PyTorch does: wrapped
-        if not isinstance(a, Tensor):
-            ra = _wrapped_int(ra, ct, op.name)
-        if not isinstance(b, Tensor):
-            rb = _wrapped_int(rb, ct, op.name)
-    if check is not None:
-        check(ct)
-    if ra is None or rb is None:
-        kernels = be.kernels
-        native = be.dtype_native(ct)
-        if ra is None:
-            ra = a._data if a._dtype is ct else kernels["astype"](a._data, native)
-        if rb is None:
-            rb = b._data if b._dtype is ct else kernels["astype"](b._data, native)
-    sa = ra.shape if isinstance(a, Tensor) else ()
-    sb = rb.shape if isinstance(b, Tensor) else ()
-    shape = sa
-    if sa != sb:
-        shape = broadcast_shapes(sa, sb) if sa and sb else sa or sb
+    if not fast or check is not None or ct not in op.allowed or \
+            (float_result and ct.category < _FLOAT):
+        ct, ra, rb = _operands(op, a, b, be, float_result, check)
+    shape = sa if sa == sb else broadcast_shapes(sa, sb) if sa and sb else sa or sb
     rt = _dt.bool if compare else ct
     raw = be.kernels[op.name](ra, rb)
     try:  # the kernel's result checked cheaply: same native dtype object, same shape
@@ -103,20 +84,61 @@ def _binary(op, a, b, float_result=False, compare=False, check=None, node=None):
     if bad:
         check_result(raw, be, rt, shape, op.name)
     out = _wrap(raw, be, rt)
-    node = op.node if node is None else node
-    if node is not None and grad_mode.enabled and (
-            (isinstance(a, Tensor) and a._rg) or (isinstance(b, Tensor) and b._rg)):
+    if rg and grad_mode.enabled and (node is not None or op.node is not None):
+        # the node, with what its derivative reads, the Python scalars (ctx), and the inputs'
+        # shapes where one was broadcast (a Python scalar takes no part)
         ta = a if isinstance(a, Tensor) else None
         tb = b if isinstance(b, Tensor) else None
-        record(node, out, (ta, tb), _saved_for(op, ta, tb, out) if op.saves else (),
+        record(op.node if node is None else node, out, (ta, tb),
+               _saved_for(op, ta, tb, out) if op.saves else (),
                (sa, sb, ct, a if ta is None else None, b if tb is None else None),
-               () if sa == shape and sb == shape else
+               () if (ta is None or sa == shape) and (tb is None or sb == shape) else
                (sa if ta is not None else None, sb if tb is not None else None))
     return out
 
 
+def _operands(op, a, b, be, float_result, check):
+    """The computation dtype and the raw operands of a binary op in the general case: PyTorch's
+    promotion (Python scalars are weak), the declared dtypes, integer results of float-valued
+    ops (`float_result`) cast to the default float, Python ints wrapped to an integer dtype,
+    then `check(dtype)`. Returns (dtype, raw a, raw b)."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if ta and tb:
+        if b._backend is not be:
+            same_backend((a, b), op.name)
+        ct = promote(a, b)
+    elif ta:
+        b = _scalar(b, op.name, "other")
+        ct = _dt.result_type_with_scalar(a._dtype, b)
+    else:
+        a = _scalar(a, op.name, "input")
+        ct = _dt.result_type_with_scalar(b._dtype, a)
+    if ct not in op.allowed:  # the declared dtypes, on the common dtype (as PyTorch checks)
+        raise op.refuse(ct)
+    if float_result and ct.category < _FLOAT:
+        ct = _dt.get_default_dtype()
+    elif ct.category == 1:  # a Python int is cast to the integer dtype as PyTorch does: wrapped
+        a = a if ta else _wrapped_int(a, ct, op.name)
+        b = b if tb else _wrapped_int(b, ct, op.name)
+    if check is not None:
+        check(ct)
+    return ct, _raw_in(a, ta, ct, be), _raw_in(b, tb, ct, be)
+
+
+def _raw_in(x, is_tensor, ct, be):
+    """Operand `x` as the kernel takes it: a tensor's array in dtype `ct`, or the scalar."""
+    if not is_tensor or x._dtype is ct:
+        return x._data if is_tensor else x
+    return be.kernels["astype"](x._data, be.dtype_native(ct))
+
+
+_INPUT_OTHER = ("input", "other")
+
+
 def _saved_for(op, a, b, out):
     """What the op's derivative reads, as its declaration's ``saves`` names it."""
+    if op.saves == _INPUT_OTHER:  # the commonest (mul, div...), without a loop
+        return (a,) if b is None else (b,) if a is None else (a, b)
     saved = []
     for name in op.saves:
         value = a if name == "input" else b if name == "other" else out
@@ -166,7 +188,6 @@ def sum_to(g, shape):
 
 # -- arithmetic --------------------------------------------------------------------------------------
 def _add_backward(node, g):
-    sa, sb, _, _, _ = node.ctx
     na, nb = node.needs_input_grad
     return (g if na else None, g if nb else None)
 
@@ -182,7 +203,6 @@ def add(input, other, *, alpha=1):
 
 
 def _sub_backward(node, g):
-    sa, sb, _, _, _ = node.ctx
     na, nb = node.needs_input_grad
     return (g if na else None, neg(g) if nb else None)
 
@@ -192,10 +212,10 @@ def _sub_backward(node, g):
        operators=("__sub__", "__rsub__", "__isub__"))
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
-    if _is_bool(input) and _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
-    if _is_bool(input) or _is_bool(other):
+    if _either_bool(input, other):
+        if _is_bool(input) and _is_bool(other):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
@@ -206,6 +226,14 @@ def sub(input, other, *, alpha=1):
 
 def _is_bool(x):
     return isinstance(x, bool) or (isinstance(x, Tensor) and x._dtype is _dt.bool)
+
+
+def _either_bool(a, b):
+    """Whether `a` or `b` is a bool or a bool tensor (one call on sub's every use)."""
+    bool_ = _dt.bool
+    return (a is True or a is False or b is True or b is False
+            or (isinstance(a, Tensor) and a._dtype is bool_)
+            or (isinstance(b, Tensor) and b._dtype is bool_))
 
 
 def _scaled(input, other, alpha):
@@ -227,15 +255,14 @@ def _scaled(input, other, alpha):
 
 def _pick(node):
     """The saved (a, b) of a binary node, with Python scalars in place of missing tensors."""
-    saved = iter(node.saved_tensors)
-    _, _, _, sa_scalar, sb_scalar = node.ctx
-    a = next(saved) if sa_scalar is None else sa_scalar
-    b = next(saved) if sb_scalar is None else sb_scalar
-    return a, b
+    saved = node.saved_tensors
+    _, _, _, a, b = node.ctx
+    if a is None:
+        return saved if b is None else (saved[0], b)
+    return a, saved[0]
 
 
 def _mul_backward(node, g):
-    sa, sb = node.ctx[0], node.ctx[1]
     a, b = _pick(node)
     na, nb = node.needs_input_grad
     return (mul(g, b) if na else None, mul(g, a) if nb else None)
@@ -250,7 +277,6 @@ def mul(input, other):
 
 
 def _div_backward(node, g):
-    sa, sb = node.ctx[0], node.ctx[1]
     na, nb = node.needs_input_grad
     if type(node) is div.op.nodes[1]:  # DivBackward2: a rounded quotient is piecewise constant
         return (mul(g, 0) if na else None, mul(g, 0) if nb else None)
@@ -557,10 +583,13 @@ def sign(input):
     return out
 
 
+def _tanh_backward(node, g):
+    (y,) = node.saved_tensors
+    return (mul(g, rsub_one(mul(y, y))),)
+
+
 @defop("tanh", "elementwise", "float", saves=("result",), kernel="tanh(a) -> array",
-       grad_fn="TanhBackward0",
-       backward=lambda node, g: (mul(g, rsub_one(mul(node.saved_tensors[0],
-                                                      node.saved_tensors[0]))),), inplace=True)
+       grad_fn="TanhBackward0", backward=_tanh_backward, inplace=True)
 def tanh(input):
     """The hyperbolic tangent."""
     return _unary(tanh.op, input, float_result=True)
@@ -583,12 +612,17 @@ def cos(input):
 
 
 def rsub_one(t):
-    return sub(1, t)
+    """1 - t, for the derivatives (t a floating tensor: sub's refusal of bool does not apply)."""
+    return _binary(sub.op, 1, t)
+
+
+def _sigmoid_backward(node, g):
+    (y,) = node.saved_tensors
+    return (mul(g, mul(y, rsub_one(y))),)
 
 
 @defop("sigmoid", "elementwise", "float", saves=("result",), kernel="sigmoid(a) -> array",
-       grad_fn="SigmoidBackward0", backward=lambda node, g: (mul(g, mul(node.saved_tensors[0],
-                                           rsub_one(node.saved_tensors[0]))),), inplace=True)
+       grad_fn="SigmoidBackward0", backward=_sigmoid_backward, inplace=True)
 def sigmoid(input):
     """1 / (1 + exp(-input)), computed without overflow."""
     return _unary(sigmoid.op, input, float_result=True)
