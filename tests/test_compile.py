@@ -586,3 +586,32 @@ def test_index_range_checks_step_aside_while_tracing(compiler_backend):
     y, i = F.max_pool2d(x, 2, return_indices=True)
     assert ember.equal(unpooled, F.max_unpool2d(y, i, 2))
     assert ember.equal(gathered, y.flatten())
+
+
+def test_a_step_without_arguments_notices_changes_between_calls(compiler_backend):
+    """A step that reads its tensor through a closure and returns only a gradient (the fast
+    path that only wraps the result): rebinding the closure, changing requires_grad, or
+    calling it with an argument it does not take are all noticed."""
+    x = ember.ones(8, requires_grad=True)
+
+    def grad_of_tanh():
+        x.grad = None
+        x.tanh().sum().backward()
+        g = x.grad
+        x.grad = None
+        return g
+
+    def want():
+        return (1 - x.detach().tanh() ** 2).numpy()
+
+    step = ember.compile(grad_of_tanh)
+    for _ in range(4):
+        np.testing.assert_allclose(step().numpy(), want(), rtol=1e-6)
+    x = ember.full((8,), 2.0, requires_grad=True)  # (the closure cell now holds another tensor)
+    for _ in range(3):
+        np.testing.assert_allclose(step().numpy(), want(), rtol=1e-6)
+    with pytest.raises(TypeError):
+        step(x)
+    x.requires_grad_(False)
+    with pytest.raises(RuntimeError):
+        step()
