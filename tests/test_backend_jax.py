@@ -150,3 +150,138 @@ def test_gradients_match_the_numpy_backend():
         got = grads()
     for e, g in zip(expected, got):
         np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+
+# -- the kernels that make the main job's training step cheaper (issue 11) -----------------------
+def _conv_grads(make, *spec):
+    """conv2d's output and gradients (input, weight, bias) on the default backend."""
+    x, w, b = (ember.tensor(a, requires_grad=True) for a in make)
+    out = ember.nn.functional.conv2d(x, w, b, *spec)
+    (out * out).sum().backward()
+    return [t.detach().numpy() for t in (out, x.grad, w.grad, b.grad)]
+
+
+@pytest.mark.parametrize("cin,kernel,spec,groups", [
+    (1, (3, 3), ((1, 1), (1, 1), (1, 1)), 1),  # windows and a product (few channels)
+    (3, (3, 2), ((2, 1), (0, 2), (2, 1)), 1),  # the same, strided and dilated
+    (16, (3, 3), ((1, 1), (1, 1), (1, 1)), 1),  # lax's convolution
+    (4, (3, 3), ((2, 2), (1, 1), (1, 1)), 2),  # grouped: lax's convolution
+])
+def test_conv2d_and_its_gradients_match_the_numpy_backend(cin, kernel, spec, groups):
+    rng = np.random.default_rng(0)
+    make = (rng.standard_normal((2, cin, 9, 7)), rng.standard_normal((6, cin // groups) + kernel),
+            rng.standard_normal(6))
+    with ember.default_backend("numpy"):
+        expected = _conv_grads(make, *spec, groups)
+    with ember.default_backend("jax"):
+        got = _conv_grads(make, *spec, groups)
+    for e, g in zip(expected, got):
+        assert g.shape == e.shape
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("stride,padding,output_padding,dilation,groups,kernel", [
+    ((1, 1), (1, 1), (0, 0), (1, 1), 1, (3, 3)),
+    ((2, 3), (1, 2), (1, 2), (1, 1), 2, (3, 3)),
+    ((3, 3), (1, 1), (0, 0), (1, 1), 3, (1, 1)),  # padding past the kernel's reach: a crop
+    ((2, 1), (2, 3), (1, 0), (2, 2), 1, (3, 2)),
+])
+def test_conv_transpose2d_kernel_matches_cores_composite(kernels, stride, padding, output_padding,
+                                                          dilation, groups, kernel):
+    from ember.ops.conv import _conv_transpose2d_kernel
+
+    rng = np.random.default_rng(1)
+    a = jax.numpy.asarray(rng.standard_normal((2, 6, 4, 5)))
+    w = jax.numpy.asarray(rng.standard_normal((6, 2) + kernel))
+    b = jax.numpy.asarray(rng.standard_normal(2 * groups))
+    args = (a, w, b, stride, padding, output_padding, dilation, groups)
+    got = np.asarray(kernels["conv_transpose2d"](*args))
+    expected = np.asarray(_conv_transpose2d_kernel(kernels, *args))
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_fused_composites_are_one_program_with_the_decompositions_values(kernels):
+    from ember.ops import registry
+
+    from ember_jax.fused import FUSED
+
+    rng = np.random.default_rng(2)
+    x = jax.numpy.asarray(rng.standard_normal((2, 3, 6, 6)).astype(np.float32))
+    calls = {"max_pool2d": (x, (2, 2), (2, 2), (0, 0), (1, 1), False, -np.inf),
+             "log_softmax": (x, 1), "softmax": (x, 3)}
+    assert set(calls) == set(FUSED)
+    for name, args in calls.items():
+        fused = kernels[name]
+        plain = registry.REGISTRY[name].decomposition(kernels, *args)
+        got = fused(*args)
+        for e, r in zip(jax.tree_util.tree_leaves(plain), jax.tree_util.tree_leaves(got)):
+            np.testing.assert_allclose(np.asarray(r), np.asarray(e), rtol=1e-6, atol=1e-6)
+        traced = jax.jit(lambda a: fused(a, *args[1:]))(x)  # inside a trace: inlined
+        for e, r in zip(jax.tree_util.tree_leaves(plain), jax.tree_util.tree_leaves(traced)):
+            np.testing.assert_allclose(np.asarray(r), np.asarray(e), rtol=1e-6, atol=1e-6)
+
+
+def test_a_fused_composite_lowers_one_program_per_call():
+    from ember_jax.fused import one_program
+
+    lowered = []
+
+    def composite(a, dim):  # three ops: three programs when run eagerly
+        lowered.append(dim)
+        return jax.numpy.exp(a - a.max(dim, keepdims=True)).sum(dim)
+
+    kernel = one_program(composite)
+    a = jax.numpy.arange(6.0).reshape(2, 3)
+    first, again = kernel(a, 1), kernel(a, 1)
+    assert lowered == [1]  # traced once, then the compiled program is reused
+    np.testing.assert_allclose(np.asarray(first), np.asarray(again))
+    kernel(a, 0)
+    assert lowered == [1, 0]  # another static argument: another program
+    assert kernel(a, [0]) is not None and lowered == [1, 0, [0]]  # unhashable: run as it is
+
+
+def test_small_constants_are_made_on_the_host_with_jnps_values(kernels):
+    jnp = jax.numpy
+    cases = [("full", ((2, 3), 2.5, jnp.dtype("float32"))), ("full", ((4,), 7, jnp.dtype("int8"))),
+             ("full", ((2,), True, jnp.dtype("bool"))), ("empty", ((3, 2), jnp.dtype("int64"))),
+             ("arange", (2, 11, 3, jnp.dtype("int64"))),
+             ("arange", (5, -4, -2, jnp.dtype("int32"))),
+             ("full", ((2,), 2.7, jnp.dtype("int32"))),  # a cast: jnp's own
+             ("arange", (0, 1, 0.25, jnp.dtype("float32")))]  # floats: jnp's own
+    for name, args in cases:
+        got = kernels[name](*args)
+        assert isinstance(got, jax.Array) and got.dtype == args[-1]
+        if name == "empty":
+            assert got.shape == args[0]
+            continue
+        expected = getattr(jnp, name)(*args[:-1], dtype=args[-1])
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
+
+
+@pytest.mark.parametrize("c,o,kernel,stride,padding,dilation,groups", [
+    (1, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+    (3, 6, (3, 2), (2, 1), (0, 2), (2, 1), 1),
+    (6, 6, (2, 3), (3, 2), (1, 0), (1, 2), 3),  # grouped, strided: rows the stride leaves out
+    (4, 8, (3, 3), (2, 2), (1, 1), (1, 1), 4),
+    (2, 2, (1, 1), (3, 3), (0, 0), (1, 1), 1),
+])
+def test_conv2d_weight_kernel_matches_cores_composite(kernels, c, o, kernel, stride, padding,
+                                                       dilation, groups):
+    from ember.ops import registry
+
+    op = registry.REGISTRY.get("conv2d_weight")
+    if op is None:
+        pytest.skip("this core has no conv2d_weight op")
+    rng = np.random.default_rng(3)
+    h, w = 9, 7
+    ho, wo = ((n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in
+              zip((h, w), kernel, stride, padding, dilation))
+    a = jax.numpy.asarray(rng.standard_normal((2, c, h, w)))
+    g = jax.numpy.asarray(rng.standard_normal((2, o, ho, wo)))
+    args = (a, g, kernel, stride, padding, dilation, groups)
+    got = np.asarray(kernels["conv2d_weight"](*args))
+    expected = np.asarray(op.decomposition(kernels, *args))
+    assert got.shape == expected.shape == (o, c // groups) + kernel
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)

@@ -215,6 +215,36 @@ def test_iterable_dataset_batches(backend):
         [[0, 1, 2], [3, 4, 5]]
 
 
+
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_gathered_batches_are_those_of_per_sample_fetching(backend, drop_last):
+    # the gathered batches (one index tensor for all the tensors) against the samples one by one
+    # through a collate_fn that records what it gets: per-sample tuples, in the batch's order
+    g = ember.Generator().manual_seed(3)
+    x = ember.randn(26, 2, 3, generator=g)
+    y = ember.arange(26) * 7
+    ds = random_split(TensorDataset(x, y), [19, 7], generator=ember.Generator().manual_seed(4))[0]
+    seen = []
+
+    def recording_collate(samples):
+        seen.append(samples)
+        return default_collate(samples)
+
+    def batches(**kwargs):
+        loader = DataLoader(ds, batch_size=5, shuffle=True, drop_last=drop_last,
+                            generator=ember.Generator().manual_seed(6), **kwargs)
+        return [(bx.tolist(), by.tolist(), bx.dtype, by.dtype) for bx, by in loader]
+
+    fast, slow = batches(), batches(collate_fn=recording_collate)
+    assert fast == slow and len(fast) == (3 if drop_last else 4)
+    assert [len(s) for s in seen] == ([5, 5, 5] if drop_last else [5, 5, 5, 4])
+    for samples, (_, labels, _, _) in zip(seen, slow):
+        assert isinstance(samples, list) and all(type(s) is tuple and len(s) == 2
+                                                 for s in samples)
+        assert [s[1].item() for s in samples] == labels
+    if backend == "numpy":  # the workers gather too (jax's spawned workers: see below)
+        assert batches(num_workers=2) == fast
+
 # -- DataLoader, worker processes -----------------------------------------------------------------
 def test_workers_give_the_batches_of_one_process(backend):
     # jax is multithreaded, which fork does not survive: its plugin declares "spawn", which the

@@ -3,7 +3,14 @@ that take host data, ``asarray`` and ``from_numpy``: the array is made by NumPy 
 moved with ``jax.device_put``. ``jnp.array`` would run (and first lower and compile) a conversion
 program for each new shape and dtype, which was most of the JAX backend's start-up time; and the
 host copy is private, so a later write to the user's NumPy array cannot reach the immutable JAX
-array."""
+array.
+
+Small constant arrays, ``empty``, ``full`` (so ``zeros`` and ``ones``) and integer ``arange`` up
+to ``SMALL`` elements, are made the same way, with NumPy's equal values: eagerly, jnp would lower
+and compile a program for each new shape (a dozen while a small network initialises and takes
+its first step). Larger ones, non-integer ``arange`` and fills that cast (a float into an
+integer dtype) stay jnp's.
+"""
 
 import numpy as np
 
@@ -24,4 +31,48 @@ def make(jnp):
     def from_numpy(arr):
         return jax.device_put(np.array(arr, copy=True))
 
-    return {**numpy_api.make(jnp), "asarray": asarray, "from_numpy": from_numpy}
+    api = numpy_api.make(jnp)
+
+    def full(shape, value, dtype):
+        if _small(shape) and _exact_fill(value, dtype):
+            return jax.device_put(np.full(shape, value, dtype=dtype))
+        return api["full"](shape, value, dtype)
+
+    def empty(shape, dtype):
+        if _small(shape):
+            return jax.device_put(np.zeros(shape, dtype=dtype))
+        return api["empty"](shape, dtype)
+
+    def arange(start, end, step, dtype):
+        if dtype.kind in "iu" and all(type(v) is int for v in (start, end, step)) \
+                and abs(end - start) <= SMALL * abs(step):
+            return jax.device_put(np.arange(start, end, step, dtype=dtype))
+        return api["arange"](start, end, step, dtype)
+
+    return {**api, "asarray": asarray, "from_numpy": from_numpy, "full": full, "empty": empty,
+            "arange": arange}
+
+
+SMALL = 1 << 16  # elements
+
+
+def _small(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n <= SMALL
+
+
+def _exact_fill(value, dtype):
+    """Whether NumPy fills `dtype` with `value` exactly as jnp does: a Python number that needs
+    no cast (into an integer dtype, an int in its range; into bool, a bool)."""
+    if type(value) not in (bool, int, float):
+        return False
+    if dtype.kind == "b":
+        return type(value) is bool
+    if dtype.kind in "iu":
+        if type(value) is float:
+            return False
+        info = np.iinfo(dtype)
+        return info.min <= value <= info.max
+    return dtype.kind in "fc"

@@ -14,7 +14,10 @@ that differ, each module's docstring saying which and why. In short:
 - indexing: reads and writes jitted per index structure, ``.at[]`` writes, range checks;
 - linalg: full-precision matmul, singular matrices reported in ``info``;
 - special: ``jax.scipy.special``'s, with PyTorch's values at the poles and infinities;
-- conv: all JAX's own (no strided views, no writes), with ``lax`` convolution.
+- conv: all JAX's own (no strided views, no writes), with ``lax`` convolution (conv2d's input
+  and weight gradients included) and small-window conv2d as one product;
+- fused: a few of core's composite ops (max pooling, softmax) as one jitted program each instead
+  of one program per kernel they call.
 
 The shape area has no module here: jnp's shape functions behave as NumPy's.
 """
@@ -22,7 +25,7 @@ The shape area has no module here: jnp's shape functions behave as NumPy's.
 from ember_numpy import shape
 from ember_numpy.kernels import area_name, merge
 
-from . import (conv, conversion, creation, elementwise, fft, indexing, linalg, random,
+from . import (conv, conversion, creation, elementwise, fft, fused, indexing, linalg, random,
                reduction, special)
 
 AREAS = (creation, conversion, random, elementwise, reduction, shape, indexing, linalg, conv,
@@ -33,4 +36,4 @@ def make_kernels():
     """The kernel table of the JAX backend (jax imported, with 64-bit types enabled)."""
     import jax.numpy as jnp
 
-    return merge({area_name(area): area.make(jnp) for area in AREAS})
+    return fused.fuse(merge({area_name(area): area.make(jnp) for area in AREAS}))

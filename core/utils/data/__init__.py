@@ -380,6 +380,9 @@ class _Fetcher:
             rows = list(index)
             for m in maps:
                 rows = [m[i] for i in rows]
+            # one index tensor for all of them, made as indexing with the list would make it
+            if rows:
+                rows = creation.tensor(rows, _backend=tensors[0]._backend)
             return [t[rows] for t in tensors]
         getitems = getattr(self.dataset, "__getitems__", None)
         items = getitems(index) if getitems else [self.dataset[i] for i in index]
@@ -395,7 +398,8 @@ class _Fetcher:
             maps.append(ds.indices.tolist() if isinstance(ds.indices, Tensor) else ds.indices)
             ds = ds.dataset
         if (type(ds) is not TensorDataset or self.collate_fn is not default_collate
-                or any(t.requires_grad for t in ds.tensors)):
+                or any(not isinstance(t, Tensor) or t.requires_grad
+                       or t._backend is not ds.tensors[0]._backend for t in ds.tensors)):
             return False
         return ds.tensors, maps
 
