@@ -112,15 +112,18 @@ def compile(model=None, *, fullgraph=False, dynamic=False, backend=None, mode=No
 class CompiledFunction:
     """What ``ember.compile(fn)`` returns: calls `fn`, compiled where its backend can."""
 
-    def __init__(self, fn, fullgraph, donate, limit, disable):
+    def __init__(self, fn, fullgraph, donate, limit, disable, quiet=False):
         self._fn = fn
         self._fullgraph = fullgraph
         self._donate = donate
         self._limit = limit
         self._disabled = disable
         self._programs = {}  # guard key -> _Program, or _EAGER after a graph break
+        # `quiet`: ember's own use (an optimizer's fused step), where a graph break or the
+        # recompile limit is ember's business, not the user's: eager from then on, no warning
         self._over_limit = False
-        self._warned = False
+        self._warned = quiet
+        self._quiet = quiet
         self._fast = None  # a _Fast for repeated calls of the last program run, or None
         self._lock = threading.RLock()
 
@@ -156,7 +159,7 @@ class CompiledFunction:
         if program is None:
             limit = self._limit if self._limit is not None else config.recompile_limit
             if len(self._programs) >= limit:  # the programs made so far still run
-                if self._over_limit:
+                if self._over_limit or self._quiet:
                     return self._fn(*args, **kwargs)
                 self._over_limit = True
                 warnings.warn(f"ember.compile: {_name(self._fn)} hit the recompile limit "

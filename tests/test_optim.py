@@ -246,3 +246,78 @@ def test_load_state_dict_refuses_mismatched_groups(backend):
 def test_invalid_hyperparameters_name_the_value(make, match):
     with pytest.raises(ValueError, match=match):
         make([ember.ones(1, requires_grad=True)])
+
+
+def _compiler_backends():
+    from ember import backends
+
+    names = [n for n, b in sorted(backends.installed().items())
+             if b.status == backends.AVAILABLE and b.compiler is not None]
+    return names or [pytest.param(None, marks=pytest.mark.skip(
+        reason="no installed backend offers a compiler (the JAX backend does)"))]
+
+
+@pytest.mark.parametrize("name", _compiler_backends())
+@pytest.mark.parametrize("make", [lambda ps: ember.optim.Adam(ps, lr=0.01, weight_decay=0.1),
+                                  lambda ps: ember.optim.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: ember.optim.RMSprop(ps, lr=0.01, momentum=0.5)],
+                         ids=["Adam", "SGD", "RMSprop"])
+def test_fused_step_on_a_compiling_backend_follows_the_eager_one(name, make):
+    """On a backend with a compiler an ember optimizer's step is one compiled program; its
+    params, state and step counts follow the same updates run op by op on NumPy, schedulers
+    and a grad that goes missing included, and the state stays in the same tensors."""
+    import copy
+
+    runs = {}
+    for backend in ("numpy", name):
+        with ember.default_backend(backend):
+            ember.manual_seed(0)
+            model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+            opt = make(model.parameters())
+            sched = ember.optim.lr_scheduler.StepLR(opt, 2, gamma=0.5)
+            x = ember.tensor(np.linspace(-1, 1, 15, dtype=np.float32).reshape(5, 3))
+            for i in range(6):
+                opt.zero_grad()
+                model(x).pow(2).mean().backward()
+                if i == 4:
+                    model[2].bias.grad = None  # a param without a grad is left alone
+                opt.step()
+                sched.step()
+                if i == 2:
+                    ids = {id(t) for s in opt.state.values() for t in s.values()
+                           if isinstance(t, ember.Tensor)}
+            assert ids == {id(t) for s in opt.state.values() for t in s.values()
+                           if isinstance(t, ember.Tensor)}
+            runs[backend] = (model.state_dict(), opt.state_dict(), opt)
+    (want, want_opt, _), (got, got_opt, opt) = runs["numpy"], runs[name]
+    assert opt._fused.compiled_variants >= 2  # it did compile (first step, then steady state)
+    for k in want:
+        np.testing.assert_allclose(got[k].numpy(), want[k].numpy(), rtol=1e-5, atol=1e-6)
+    for i, s in want_opt["state"].items():
+        for k, v in s.items():
+            np.testing.assert_allclose(np.asarray(got_opt["state"][i][k]), np.asarray(v),
+                                       rtol=1e-5, atol=1e-6)
+    copy.deepcopy(opt)  # (the compiled step is not part of the optimizer's state)
+
+
+@pytest.mark.parametrize("name", _compiler_backends())
+def test_user_optimizers_and_closures_step_op_by_op(name):
+    class Mine(ember.optim.SGD):  # a subclass may keep state ember.compile cannot see
+        pass
+
+    with ember.default_backend(name):
+        w = ember.ones(3, requires_grad=True)
+        opt = Mine([w], lr=0.5)
+        (w * w).sum().backward()
+        opt.step()
+        assert "_fused" not in vars(opt) and w.tolist() == [0.0, 0.0, 0.0]
+        opt = ember.optim.SGD([w], lr=0.5)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((w - 1) ** 2).sum()
+            loss.backward()
+            return loss
+
+        assert opt.step(closure).item() == 3.0
+        assert w.tolist() == [1.0, 1.0, 1.0]

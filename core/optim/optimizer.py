@@ -110,19 +110,52 @@ class Optimizer:
                         p.grad.zero_()
 
     def step(self, closure=None):
-        """Update every param that has a grad; `closure` re-evaluates and returns the loss."""
+        """Update every param that has a grad; `closure` re-evaluates and returns the loss.
+
+        On a backend with a compiler (JAX), ember's own optimizers update all params as one
+        compiled program (``ember.compile`` of the same updates, as PyTorch's ``fused=True``):
+        eagerly, each op of each param's update would be a program of its own, compiled per
+        shape. The values are the eager updates' (up to the compiler's rounding); a closure, or
+        an update that cannot be traced, runs op by op."""
         loss = None
         if closure is not None:
             from ..autograd.mode import enable_grad
 
             with enable_grad():
                 loss = closure()
+        fused = self._fused_step()
+        if fused is not None:
+            fused()
+        else:
+            self._update_all()
+        return loss
+
+    def _update_all(self):
         with no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
                         self._update(p, p.grad, group, self.state.setdefault(p, {}))
-        return loss
+
+    def _fused_step(self):
+        """The compiled `_update_all` where the params' backend has a compiler, else None (and
+        for subclasses outside ember, whose updates may read state ember.compile cannot see)."""
+        first = self.param_groups[0]["params"]
+        if not first or first[0]._backend.compiler is None \
+                or not type(self).__module__.startswith("ember.optim."):
+            return None
+        fused = self.__dict__.get("_fused")
+        if fused is None:
+            from .._compile import CompiledFunction
+
+            fused = self._fused = CompiledFunction(self._update_all, False, True, None, False,
+                                                   quiet=True)
+        return fused
+
+    def __getstate__(self):  # (the compiled step is not part of an optimizer's state)
+        state = dict(self.__dict__)
+        state.pop("_fused", None)
+        return state
 
     def _update(self, p, grad, group, state):
         """Update `p` in place from `grad`, the group's hyper-parameters and its `state` dict."""
