@@ -378,6 +378,27 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         raise TypeError("ember tensors are not pickled; use ember.save / ember.load")
 
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy``, as PyTorch's: a new leaf of the same class (a Parameter stays one)
+        with a copy of the data, the same ``requires_grad`` and a deep copy of ``.grad``; only
+        leaves can be copied so (``copy.deepcopy(model)`` copies its parameters)."""
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        new = memo.get(id(self))
+        if new is None:
+            raw = self._backend.kernels["clone"](self._data)
+            new = memo[id(self)] = _wrap(raw, self._backend, self._dtype, type(self))
+            new._rg = self._rg
+            if self._grad is not None:
+                import copy
+
+                new._grad = copy.deepcopy(self._grad, memo)
+        return new
+
 
 def _wrap(raw, backend, dtype, cls=Tensor):
     """A new Tensor (or Tensor subclass `cls`) around a raw array (no copy, no checks)."""

@@ -167,3 +167,23 @@ def test_scalar_conversions(backend):
     with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
         ember.ones(2).item()
     assert [1, 2, 3][ember.tensor(1)] == 2
+
+
+def test_deepcopy_as_pytorch(backend):
+    import copy
+
+    model = ember.nn.Sequential(ember.nn.Linear(2, 3), ember.nn.BatchNorm1d(3))
+    model(ember.randn(4, 2)).sum().backward()
+    twin = copy.deepcopy(model)
+    w, w2 = model[0].weight, twin[0].weight
+    assert type(w2) is ember.nn.Parameter and w2.requires_grad and w2 is not w
+    assert w2.tolist() == w.tolist() and w2.grad.tolist() == w.grad.tolist()
+    assert twin[1].running_var.tolist() == model[1].running_var.tolist()
+    with ember.no_grad():
+        w2.add_(1.0)
+    assert w2.tolist() != w.tolist()  # its own data
+    x = ember.ones(2)
+    a, b = copy.deepcopy([x, x])
+    assert a is b and a is not x and not a.requires_grad
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(w * 2)
