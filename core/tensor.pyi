@@ -53,6 +53,11 @@ class Tensor:
     def __bool__(self) -> _bool: ...
     def __complex__(self) -> _complex: ...
     def __contains__(self, element: Any) -> _bool: ...
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        """``copy.deepcopy``, as PyTorch's: a new leaf of the same class (a Parameter stays one)
+        with a copy of the data, the same ``requires_grad`` and a deep copy of ``.grad``; only
+        leaves can be copied so (``copy.deepcopy(model)`` copies its parameters).
+        """
     def __dlpack__(self, **kwargs: Any) -> Any:
         """``Tensor.__dlpack__``: a DLPack capsule of this tensor's array, without copying where the
         backend's arrays speak DLPack (else of a NumPy copy).
