@@ -358,7 +358,7 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="write the raw results as JSON here")
     parser.add_argument("--only", default=None,
                         help="comma-separated workloads: " + ",".join(w[0] for w in WORKLOADS)
-                        + ",import,memory,curves")
+                        + ",import,memory,curves,main")
     parser.add_argument("--backends", default=None, help="comma-separated ember backends")
     parser.add_argument("--curves", default=None, help="write the cost curves (PNG) here")
     parser.add_argument("--quick", action="store_true",
@@ -377,6 +377,13 @@ def main(argv=None):
     columns, results, memory, errors = run(repeat, only, backends)
     curve_data = curves(repeat, args.quick, backends) if not only or "curves" in only else {}
     text = markdown(columns, results, memory, errors, repeat) + "\n" + curves_markdown(curve_data)
+    if (not only or "main" in only) and (backends is None or "jax" in backends):
+        from . import main_job
+
+        try:
+            text += "\n\n" + main_job.markdown(main_job.measure(min(repeat, 3)))
+        except Exception as exc:  # noqa: BLE001 - no JAX here: the rest of the run stands
+            text += f"\n\nmain job: not measured ({type(exc).__name__}: {exc})"
     print(text)
     if args.out:
         with open(args.out, "w") as f:
