@@ -12,6 +12,8 @@ its first step). Larger ones, non-integer ``arange`` and fills that cast (a floa
 integer dtype) stay jnp's.
 """
 
+import math
+
 import numpy as np
 
 from ember_numpy import creation as numpy_api
@@ -57,10 +59,7 @@ SMALL = 1 << 16  # elements
 
 
 def _small(shape):
-    n = 1
-    for s in shape:
-        n *= s
-    return n <= SMALL
+    return math.prod(shape) <= SMALL
 
 
 def _exact_fill(value, dtype):

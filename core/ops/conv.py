@@ -326,12 +326,27 @@ def _summed_product(cols, other, shape):
     return S.reshape(R.sum(L.matmul(other, S.transpose(cols, 2, 3)), 0), shape)
 
 
+def output_padding_for(in_sizes, out_sizes, kernel, stride, padding, dilation):
+    """The output_padding with which a transposed convolution of spatial input sizes
+    `in_sizes` has spatial output sizes `out_sizes`: from its smallest output up to stride - 1
+    more, as PyTorch allows; a ValueError naming the valid range otherwise."""
+    out = []
+    for n, want, q, s, p, d in zip(in_sizes, out_sizes, kernel, stride, padding, dilation):
+        smallest = (n - 1) * s - 2 * p + d * (q - 1) + 1
+        largest = smallest + s - 1
+        if not smallest <= want <= largest:
+            raise ValueError(f"requested an output size of {list(out_sizes)}, but valid sizes "
+                             f"range from {smallest} to {largest} (for an input of "
+                             f"{list(in_sizes)})")
+        out.append(want - smallest)
+    return tuple(out)
+
+
 def _input_grad(g, w, x_shape, spec):
     """The gradient of conv2d(x, w) with respect to x (of shape `x_shape`) for output gradient
     `g`: the transposed convolution, padded out to x's size where a stride left rows over."""
     stride, padding, dilation, groups = spec[:4]
-    extra = tuple(n - ((m - 1) * s - 2 * p + d * (q - 1) + 1) for n, m, s, p, d, q in
-                  zip(x_shape[2:], g.shape[2:], stride, padding, dilation, w.shape[2:]))
+    extra = output_padding_for(g.shape[2:], x_shape[2:], w.shape[2:], stride, padding, dilation)
     return conv_transpose2d(g, w, None, stride, padding, extra, groups, dilation)
 
 

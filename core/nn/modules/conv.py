@@ -3,6 +3,7 @@
 from ... import ops
 from .. import functional as F
 from .. import init
+from ...ops.conv import output_padding_for
 from ..parameter import Parameter
 from .module import Module
 
@@ -164,18 +165,8 @@ class ConvTranspose2d(_ConvNd):
         if output_size is None:
             return self.output_padding
         n = self._nd
-        output_size = tuple(output_size)[-n:]
-        out = []
-        for d in range(n):
-            smallest = ((input.shape[d - n] - 1) * self.stride[d] - 2 * self.padding[d]
-                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
-            largest = smallest + self.stride[d] - 1
-            if not smallest <= output_size[d] <= largest:
-                raise ValueError(f"requested an output size of {list(output_size)}, but valid "
-                                 f"sizes range from {smallest} to {largest} (for an input of "
-                                 f"{list(input.shape[-n:])})")
-            out.append(output_size[d] - smallest)
-        return tuple(out)
+        return output_padding_for(tuple(input.shape[-n:]), tuple(output_size)[-n:],
+                                  self.kernel_size, self.stride, self.padding, self.dilation)
 
     def forward(self, input, output_size=None):
         return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
