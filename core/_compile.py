@@ -125,6 +125,7 @@ class CompiledFunction:
         self._warned = quiet
         self._quiet = quiet
         self._fast = None  # a _Fast for repeated calls of the last program run, or None
+        self._pure = None  # its lock-free call, where its program writes nothing back
         self._lock = threading.RLock()
 
     @property
@@ -136,6 +137,11 @@ class CompiledFunction:
         return self if obj is None else types.MethodType(self, obj)
 
     def __call__(self, *args, **kwargs):
+        pure = self._pure
+        if pure is not None and not _tracing.active:  # (see _compile_program._pure_call)
+            out = pure(args, kwargs)
+            if out is not _MISSING:
+                return out
         if self._disabled or _tracing.active:
             return self._fn(*args, **kwargs)
         with self._lock:
@@ -144,7 +150,7 @@ class CompiledFunction:
                 out = fast.run(args, kwargs)
                 if out is not _MISSING:
                     return out
-                self._fast = None
+                self._fast = self._pure = None
             return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
@@ -181,7 +187,8 @@ class CompiledFunction:
             return self._fn(*args, **kwargs)
         grads = [t._grad for t in found.tensors]
         out = program.run(found, donated, inputs)
-        self._fast = _Fast.make(fp, found, program, args, kwargs, grads)
+        self._fast = fast = _Fast.make(fp, found, program, args, kwargs, grads)
+        self._pure = None if fast is None else fast.pure
         return out
 
     def _graph_break(self, brk, args, kwargs):

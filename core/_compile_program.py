@@ -197,7 +197,7 @@ class _Fast:
     __slots__ = ("fp", "found", "program", "kinds", "names", "grad_mode", "state", "ids",
                  "valid", "slots", "shared", "call", "plan", "lean", "arrays_at", "donated",
                  "inputs", "extra_at", "written", "follow", "be", "only", "plain_args",
-                 "matches")
+                 "matches", "pure")
 
     @classmethod
     def make(cls, fp, found, program, args, kwargs, grads):
@@ -239,7 +239,10 @@ class _Fast:
         replaced = self._replace_grads([grads[i] for i, _ in self.plan.grads])
         if replaced is None or (self.lean and not _stable(where, self.plan, replaced)):
             return None
-        return self if self._capture() else None
+        if not self._capture():
+            return None
+        self.pure = _pure_call(self) if self.only is not None else None
+        return self
 
     def run(self, args, kwargs):
         """Run the program if a walk now would find what the last one did; else _MISSING."""
@@ -357,6 +360,56 @@ class _Fast:
         tensors = self.found.tensors
         self.donated = tuple([tensors[i]._data for i in self.arrays_at[0]])
         self.inputs = tuple([tensors[i]._data for i in self.arrays_at[1]])
+
+
+def _pure_call(fast):
+    """A function ``(args, kwargs) -> result or _MISSING`` for a _Fast whose program writes
+    nothing back (a forward, a gradient): the same checks as :meth:`_Fast.run`, written out as
+    straight-line code for this state (each binding, tensor and flag a constant), then the
+    program. Such a call changes nothing of ember's, so it needs no lock, and while its checks
+    hold it is right whichever call made it."""
+    fp, env, lines = fast.fp, {"M": _MISSING, "gm": grad_mode, "GM": fast.grad_mode}, []
+
+    def const(value):
+        name = f"c{len(env)}"
+        env[name] = value
+        return name
+
+    lines.append("if gm.enabled is not GM: return M")
+    if fp.dicts or fp.lists:
+        lines.append(f"if not {const(fp.containers_match)}(): return M")
+    for cell, value in fp.cells:
+        lines.append(f"if {const(cell)}.cell_contents is not {const(value)}: return M")
+    for get, key, value in fp.entries:
+        lines.append(f"if {const(get)}({const(key)}, M) is not {const(value)}: return M")
+    for obj, name, value in fp.attrs:
+        lines.append(f"if getattr({const(obj)}, {const(name)}, M) is not {const(value)}: "
+                     f"return M")
+    for t, data, grad, rg, fn, dtype in fast.state:
+        t = const(t)
+        lines.append(f"if ({t}._data is not {const(data)} or {t}._grad is not {const(grad)} or "
+                     f"{t}._rg is not {const(rg)} or {t}.grad_fn is not {const(fn)} or "
+                     f"{t}._dtype is not {const(dtype)}): return M")
+    call, donated, inputs = const(fast.call), const(fast.donated), const(fast.inputs)
+    if fast.plain_args:
+        lines.append("if args or kwargs: return M")
+        tensors = "()"
+    else:
+        lines.append(f"tensors = {const(fast._arg_tensors)}(args, kwargs)")
+        lines.append("if tensors is None: return M")
+        tensors = "tensors"
+    extra_at = fast.extra_at
+    if extra_at:  # (the lifted numbers and generators it reads: see _Program._extra)
+        lines.append(f"extra = [t._data for t in {tensors}] + "
+                     f"{const(fast.program._extra)}({const(fast.found)})")
+        lines.append(f"inputs = {inputs} + tuple([extra[j] for j in {const(extra_at)}])")
+        inputs = "inputs"
+    k, dtype = fast.only[1:3]
+    lines.append(f"return {const(_wrap)}({call}({donated}, {inputs})[{k}], {const(fast.be)}, "
+                 f"{const(dtype)})")
+    source = "def pure(args, kwargs):\n" + "".join(f"    {line}\n" for line in lines)
+    exec(compile(source, "<ember.compile guards>", "exec"), env)
+    return env["pure"]
 
 
 def _stable(where, plan, replaced):

@@ -77,15 +77,8 @@ class _Fingerprint:
 
     def matches(self):
         """Whether everything the walk read is still the same objects (per repeated call)."""
-        if self.dicts or self.lists:
-            same = operator.is_
-            for d, keys, values in self.dicts:
-                if (len(d) != len(keys) or not all(map(same, d, keys))
-                        or not all(map(same, d.values(), values))):
-                    return False
-            for items, saved in self.lists:
-                if len(items) != len(saved) or not all(map(same, items, saved)):
-                    return False
+        if (self.dicts or self.lists) and not self.containers_match():
+            return False
         missing = _MISSING
         for cell, value in self.cells:
             if cell.cell_contents is not value:
@@ -95,6 +88,19 @@ class _Fingerprint:
                 return False
         for obj, name, value in self.attrs:
             if getattr(obj, name, missing) is not value:
+                return False
+        return True
+
+    def containers_match(self):
+        """Whether the containers the walk went through hold the same items (the bindings are
+        checked apart: see :meth:`matches`)."""
+        same = operator.is_
+        for d, keys, values in self.dicts:
+            if (len(d) != len(keys) or not all(map(same, d, keys))
+                    or not all(map(same, d.values(), values))):
+                return False
+        for items, saved in self.lists:
+            if len(items) != len(saved) or not all(map(same, items, saved)):
                 return False
         return True
 

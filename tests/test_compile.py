@@ -621,3 +621,88 @@ def test_a_step_without_arguments_notices_changes_between_calls(compiler_backend
     x.requires_grad_(False)
     with pytest.raises(RuntimeError):
         step()
+
+
+_OFFSET = 0.0  # a global a compiled forward reads
+
+
+def _scale_in_place(model):
+    with ember.no_grad():
+        model.weight.mul_(2.0)
+
+
+def _replace_data(model):
+    model.bias.data = ember.ones(2)
+
+
+def _swap_global(model):
+    global _OFFSET
+    _OFFSET = 1.5
+
+
+def _drop_bias(model):
+    model.bias = None
+
+
+FORWARD_CHANGES = [_scale_in_place, _replace_data, _swap_global, _drop_bias]
+
+
+@pytest.mark.parametrize("change", FORWARD_CHANGES,
+                         ids=[c.__name__.lstrip("_") for c in FORWARD_CHANGES])
+def test_a_compiled_forward_notices_changes_between_calls(change, compiler_backend):
+    """A forward that writes nothing back runs lock-free through checks written for its state
+    (see _compile_program._pure_call); a change to that state between calls is noticed."""
+    global _OFFSET
+    _OFFSET = 0.0
+    ember.manual_seed(3)
+    model = nn.Linear(3, 2)
+    x = ember.randn(4, 3)
+
+    @ember.compile
+    def forward(x):
+        return model(x) + _OFFSET
+
+    with ember.no_grad():
+        for _ in range(3):
+            forward(x)
+        assert forward._pure is not None
+        change(model)
+        got, want = forward(x).numpy(), (model(x) + _OFFSET).numpy()
+    _OFFSET = 0.0
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_a_compiled_forward_runs_from_threads(compiler_backend):
+    import concurrent.futures
+
+    ember.manual_seed(4)
+    model = nn.Linear(5, 3)
+    fast = ember.compile(model)
+    xs = [ember.randn(2, 5) for _ in range(16)]
+
+    def forward(x):
+        with ember.no_grad():  # (grad mode is per thread)
+            return fast(x).numpy()
+
+    with ember.no_grad():
+        want = [model(x).numpy() for x in xs]
+        fast(xs[0])
+        fast(xs[0])
+        assert fast._compiled._pure is not None
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(forward, xs * 4))
+    for g, w in zip(got, want * 4):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+def test_a_compiled_forward_notices_grad_mode(compiler_backend):
+    model = nn.Linear(3, 1)
+    fast = ember.compile(model)
+    x = ember.randn(2, 3)
+    with ember.no_grad():
+        for _ in range(3):
+            assert fast(x).grad_fn is None
+    out = fast(x)
+    assert out.requires_grad
+    out.sum().backward()
+    assert model.weight.grad is not None
