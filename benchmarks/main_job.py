@@ -36,8 +36,10 @@ def _first_step_seconds(cache_dir):
 def measure(repeat=3):
     """{"numpy": s, "jax compiled": s, "first step warm": s, "first step cold": s}: medians
     of `repeat` runs (the cold first step once, in a new cache)."""
-    numpy = [_training_seconds([]) for _ in range(repeat)]
-    jax = [_training_seconds(["--backend", "jax", "--compile"]) for _ in range(repeat)]
+    numpy, jax = [], []
+    for _ in range(repeat):  # (in turns: a busy spell of the machine slows both alike)
+        numpy.append(_training_seconds([]))
+        jax.append(_training_seconds(["--backend", "jax", "--compile"]))
     with tempfile.TemporaryDirectory() as cache:
         cold = _first_step_seconds(cache)
         warm = [_first_step_seconds(cache) for _ in range(repeat)]

@@ -23,6 +23,8 @@
   ``eval()``, a new batch size) walks again.
 """
 
+import gc
+
 from . import views as _views
 from . import dtypes as _dt
 from ._compile_state import _MISSING, _SCALARS, _flatten, _unflatten
@@ -151,7 +153,16 @@ class _Program:
                 snap.restore()
 
         self.compiled = comp.compile(pure, self.owner._donate)
-        out = self._invoke(found, tuple(donated), inputs)
+        # no cyclic garbage collection while tracing and compiling: they make many objects
+        # that live until they end (a collection in between only walks them), about a tenth
+        # of a training step's first call
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            out = self._invoke(found, tuple(donated), inputs)
+        finally:
+            if collecting:
+                gc.enable()
         self.plan = recorded["plan"]
         return self.plan.apply(found, out, be, self.numbers)
 

@@ -211,6 +211,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--test-batch-size", type=int, default=1000,
+                        help="evaluation batch size (1000, as in PyTorch's MNIST example)")
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--backend", default=None, help="ember backend (default: EMBER_BACKEND or numpy)")
@@ -244,7 +246,7 @@ def main(argv=None):
     else:
         train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
                                   generator=generator)
-    test_loader = DataLoader(test_set, batch_size=256)
+    test_loader = DataLoader(test_set, batch_size=args.test_batch_size)
 
     net = model = Net(size)
     if args.distributed:
