@@ -635,12 +635,15 @@ def _plan(found, snap, initial, donated, keys, lifted, result, be):
     before = snap.tensors
     n = len(found.tensors)
     ran_backward = False
+    # the state's new arrays first, in the state's order (that of the donated buffers): a
+    # compiler that pairs donated buffers with results in order then writes each array's new
+    # value over its own buffer (another pairing would have to copy buffers still to be read)
     for i, t in enumerate(found.tensors):
-        data0, grad0, version0 = before[i][1], before[i][2], before[i][6]
         if donated[i] or t._data is not initial[i]:  # (a donated array is always an output)
-            plan.data.append((i, out(t._data), t._vc[0] - version0))
+            plan.data.append((i, out(t._data), t._vc[0] - before[i][6]))
+    for i, t in enumerate(found.tensors):
         g = t._grad
-        if g is not grad0:
+        if g is not before[i][2]:
             ran_backward = True
             plan.grads.append((i, spec(g)))
     for j, t in enumerate(found.arg_tensors):

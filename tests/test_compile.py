@@ -706,3 +706,35 @@ def test_a_compiled_forward_notices_grad_mode(compiler_backend):
     assert out.requires_grad
     out.sum().backward()
     assert model.weight.grad is not None
+
+
+def test_a_compiled_step_updates_the_state_in_its_own_buffers(compiler_backend):
+    """With donation each state array's new value is written over its own buffer (the compiler
+    pairs donated buffers with results in order, and ember puts the state's new arrays first, in
+    the state's order): a parameter's update that landed in its momentum buffer's memory would
+    have had to copy the buffers still to be read."""
+    ember.manual_seed(5)
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 3))
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x, y = ember.randn(5, 6), ember.randint(0, 3, (5,))
+
+    @ember.compile
+    def step():
+        opt.zero_grad()
+        loss = _nll(model(x), y, 3)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for _ in range(3):
+        step()
+    state = [p for p in model.parameters()] + [opt.state[p]["momentum_buffer"]
+                                               for p in model.parameters()]
+    pointer = getattr(state[0]._data, "unsafe_buffer_pointer", None)
+    if pointer is None:
+        pytest.skip(f"{compiler_backend}'s arrays do not tell their buffer's address")
+    before = [t._data.unsafe_buffer_pointer() for t in state]
+    weights = model[0].weight.detach().numpy().copy()
+    step()
+    assert [t._data.unsafe_buffer_pointer() for t in state] == before
+    assert not np.array_equal(model[0].weight.detach().numpy(), weights)
