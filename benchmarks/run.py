@@ -64,14 +64,15 @@ CURVE_COLUMNS = ("pytorch", "jax.jit", "ember/numpy")
 TIMER = timeit.default_timer
 
 
-def _calls_per_timing(fn, number):
-    """Warm `fn` up (and compile it, for jax.jit); `number`, or enough calls for ~20 ms."""
-    fn()
+def _median_time(fn, number, repeat):
+    """Median seconds per call of `fn`; `number` calls per timing (None: enough for ~20 ms)."""
+    fn()  # warm up (and compile, for jax.jit)
     fn()
     if number is None:
         once = timeit.timeit(fn, number=1, timer=TIMER)
         number = max(1, min(200, int(0.02 / builtins_max(once, 1e-7))))
-    return number
+    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat,
+                                           timer=TIMER)) / number
 
 
 def _libraries(only_backends=None):
@@ -101,42 +102,20 @@ def _libraries(only_backends=None):
     return libs
 
 
-def _cells(libs, make, number, repeat):
-    """{column: median seconds per call} of one workload on each library, None where a library
-    has no version, or the error it raised (a missing op on some backend must not stop the
-    run). The libraries take turns, one timing each per round, so that a busy spell of a
-    shared machine falls on all of them rather than on one column's whole measurement."""
-    import contextlib
-
+def _cell(column, lib, make, number, repeat):
+    """The median time of one workload on one library, None where it has no version, or the
+    error it raised (a missing op on some backend must not stop the run)."""
     import ember
 
-    def context(column, lib):
-        return ember.default_backend(lib) if column.startswith("ember/") else \
-            contextlib.nullcontext()
-
-    cells, timed = {}, []
-    for column, lib in libs:
-        try:
-            with context(column, lib):
-                if column.startswith("ember/"):
-                    fn = make(W.Compiled(ember) if column.endswith(" compiled") else ember)
-                else:
-                    fn = make(lib)
-                cells[column] = None if fn is None else []
-                if fn is not None:
-                    timed.append((column, lib, fn, _calls_per_timing(fn, number)))
-        except Exception as exc:  # noqa: BLE001 - reported in the table
-            cells[column] = f"{type(exc).__name__}: {exc}"
-    for _ in range(repeat):
-        for column, lib, fn, calls in timed:
-            if isinstance(cells[column], str):
-                continue
-            try:
-                with context(column, lib):
-                    cells[column].append(timeit.timeit(fn, number=calls, timer=TIMER) / calls)
-            except Exception as exc:  # noqa: BLE001
-                cells[column] = f"{type(exc).__name__}: {exc}"
-    return {c: statistics.median(v) if isinstance(v, list) else v for c, v in cells.items()}
+    try:
+        if column.startswith("ember/"):
+            with ember.default_backend(lib):
+                fn = make(W.Compiled(ember) if column.endswith(" compiled") else ember)
+                return None if fn is None else _median_time(fn, number, repeat)
+        fn = make(lib)
+        return None if fn is None else _median_time(fn, number, repeat)
+    except Exception as exc:  # noqa: BLE001 - reported in the table
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _import_time(module):
@@ -182,13 +161,14 @@ def curves(repeat, quick=False, backends=None):
     for key, title, _, xs, quick_xs, make in CURVES:
         xs = quick_xs if quick else xs
         out[key] = {"x": list(xs), "columns": {}}
-        columns = out[key]["columns"] = {column: [] for column, _ in libs}
-        for x in xs:
-            cells = _cells(libs, lambda lib_, x=x: make(lib_, x), None, repeat)
-            for column, value in cells.items():
-                columns[column].append(value if isinstance(value, float) else None)
+        for column, lib in libs:
+            times = []
+            for x in xs:
+                value = _cell(column, lib, lambda lib_, x=x: make(lib_, x), None, repeat)
+                times.append(value if isinstance(value, float) else None)
                 print(f"  {title[:40]:<40} {x:>5} {column:<14} {_fmt(value, 1e3):>10} ms",
                       file=sys.stderr)
+            out[key]["columns"][column] = times
     return out
 
 
@@ -247,10 +227,12 @@ def run(repeat, only=None, backends=None):
     for key, label, unit, scale, number, make, target in WORKLOADS:
         if only and key not in only:
             continue
-        cells = _cells(libs, make, number, repeat)
-        for column, value in cells.items():
+        cells = {}
+        for column, lib in libs:
+            value = _cell(column, lib, make, number, repeat)
             if isinstance(value, str):
                 errors.append(f"{label} on {column}: {value}")
+            cells[column] = value
             print(f"  {label:<46} {column:<14} {_fmt(value, scale):>10} {unit}", file=sys.stderr)
         results.append({"key": key, "label": label, "unit": unit, "scale": scale,
                         "cells": cells, "target": target})
