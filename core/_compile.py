@@ -47,7 +47,7 @@ import threading
 import types
 import warnings
 
-from ._compile_program import _Fast, _GraphBreak, _Program, _arrays
+from ._compile_program import _Eager, _Fast, _GraphBreak, _Program, _arrays
 from ._compile_state import _MISSING, _Fingerprint, _walk
 
 __all__ = ["compile", "is_compiling", "Unsupported", "GraphBreakWarning", "RecompileLimitWarning",
@@ -126,6 +126,7 @@ class CompiledFunction:
         self._quiet = quiet
         self._fast = None  # a _Fast for repeated calls of the last program run, or None
         self._pure = None  # its lock-free call, where its program writes nothing back
+        self._eager = None  # an _Eager while the state is on a backend without a compiler
         self._lock = threading.RLock()
 
     @property
@@ -151,6 +152,11 @@ class CompiledFunction:
                 if out is not _MISSING:
                     return out
                 self._fast = self._pure = None
+            eager = self._eager
+            if eager is not None:  # the same state, on a backend without a compiler
+                if eager.holds(args, kwargs):
+                    return self._fn(*args, **kwargs)
+                self._eager = None
             return self._call(args, kwargs)
 
     def _call(self, args, kwargs):
@@ -158,6 +164,8 @@ class CompiledFunction:
         found = _walk((self._fn, args, kwargs), fp)
         be = _single_backend(found.tensors, found.arg_tensors)
         if be is None or be.compiler is None:
+            if be is not None and found.tensors:  # (without state a walk costs little)
+                self._eager = _Eager.make(fp, found, be, args, kwargs)
             return self._fn(*args, **kwargs)
         donated, inputs, where = _arrays(found, self._donate)
         key = (found.key(), tuple(where))  # (which state shares an array is part of a program)

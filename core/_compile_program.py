@@ -293,28 +293,8 @@ class _Fast:
 
     def _arg_tensors(self, args, kwargs):
         """The tensor arguments, if the arguments are of the kinds the last walk saw, or None."""
-        kinds = self.kinds
-        if kwargs or self.names:
-            if tuple(kwargs) != self.names:
-                return None
-            args = args + tuple(kwargs.values())
-        if len(args) != len(kinds):
-            return None
-        tensors = []
-        be, state_ids = self.program.be, self.ids
-        for a, kind in zip(args, kinds):
-            if kind[0] == 1:  # a tensor argument: its shape, dtype and requires_grad
-                if (not isinstance(a, Tensor) or a._dtype is not kind[2] or a._rg is not kind[3]
-                        or a._backend is not be or a._data.shape != kind[1]
-                        or id(a) in self.found.ids or id(a._data) in state_ids):
-                    return None
-                tensors.append(a)
-            elif kind[0] == 0:  # state, or an object the walk went through
-                if a is not kind[1]:
-                    return None
-            elif type(a) is not kind[1] or a != kind[2]:  # a Python scalar: its value
-                return None
-        return tensors
+        return _match_args(args, kwargs, self.kinds, self.names, self.program.be,
+                           self.found.ids, self.ids)
 
     def _replace_grads(self, old_grads):
         """Put each new grad the plan attached where its old one (`old_grads`) was among the
@@ -486,6 +466,64 @@ def _lean(program, donated_at, inputs_at):
     return (call, mapped, ([state[j] for j in donate_at],
                            [state[j] for j in input_at if j < n_state]),
             [j - n_state for j in input_at if j >= n_state])
+
+
+def _match_args(args, kwargs, kinds, names, be, found_ids, state_ids):
+    """The tensor arguments, if `args` and `kwargs` are of the `kinds` (see :func:`_arg_kinds`)
+    and keyword `names` a walk saw, or None. `found_ids`: the ids of the state tensors it found,
+    `state_ids`: those of their arrays (an argument must not be, or share, one)."""
+    if kwargs or names:
+        if tuple(kwargs) != names:
+            return None
+        args = args + tuple(kwargs.values())
+    if len(args) != len(kinds):
+        return None
+    tensors = []
+    for a, kind in zip(args, kinds):
+        if kind[0] == 1:  # a tensor argument: its shape, dtype and requires_grad
+            if (not isinstance(a, Tensor) or a._dtype is not kind[2] or a._rg is not kind[3]
+                    or a._backend is not be or a._data.shape != kind[1]
+                    or id(a) in found_ids or id(a._data) in state_ids):
+                return None
+            tensors.append(a)
+        elif kind[0] == 0:  # state, or an object the walk went through
+            if a is not kind[1]:
+                return None
+        elif type(a) is not kind[1] or a != kind[2]:  # a Python scalar: its value
+            return None
+    return tensors
+
+
+class _Eager:
+    """A function whose state the last walk found on a backend without a compiler: while a walk
+    would find the same state (the fingerprint holds, the arguments are of the same kinds) and
+    it is all still on that backend, a call runs the function at once, without walking."""
+
+    __slots__ = ("fp", "tensors", "be", "kinds", "names", "found_ids", "state_ids")
+
+    @classmethod
+    def make(cls, fp, found, be, args, kwargs):
+        """An _Eager after a walk that found `be` (no compiler), or None where the walk read
+        something the fingerprint cannot check or the arguments are nested."""
+        kinds = _arg_kinds(args + tuple(kwargs.values()), found.ids)
+        if kinds is None or not fp.ok:
+            return None
+        self = cls()
+        self.fp, self.be, self.kinds, self.names = fp, be, kinds, tuple(kwargs)
+        self.tensors = list(found.tensors)
+        self.found_ids = dict(found.ids)
+        self.state_ids = {id(t._data) for t in found.tensors}
+        return self
+
+    def holds(self, args, kwargs):
+        if not self.fp.matches():
+            return False
+        be = self.be
+        for t in self.tensors:
+            if t._backend is not be:
+                return False
+        return _match_args(args, kwargs, self.kinds, self.names, be, self.found_ids,
+                           self.state_ids) is not None
 
 
 def _arg_kinds(items, state_ids):

@@ -738,3 +738,51 @@ def test_a_compiled_step_updates_the_state_in_its_own_buffers(compiler_backend):
     step()
     assert [t._data.unsafe_buffer_pointer() for t in state] == before
     assert not np.array_equal(model[0].weight.detach().numpy(), weights)
+
+
+def test_on_a_backend_without_a_compiler_repeat_calls_skip_the_walk(monkeypatch):
+    """On a backend without a compiler a compiled step runs eagerly; repeat calls that would
+    find the same state skip walking it, and a model moved to a backend with a compiler (when
+    one is installed) is walked again and compiled."""
+    from ember import _compile
+
+    walks = []
+    walk = _compile._walk
+    monkeypatch.setattr(_compile, "_walk", lambda *a, **k: walks.append(1) or walk(*a, **k))
+    with ember.default_backend("numpy"):
+        ember.manual_seed(6)
+        model = nn.Linear(4, 2)
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x, y = ember.randn(3, 4), ember.randn(3, 2)
+
+        def step(model, x, y):
+            opt.zero_grad()
+            loss = (model(x) - y).pow(2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        compiled = ember.compile(step)
+        eager_model = nn.Linear(4, 2)
+        eager_model.load_state_dict(model.state_dict())
+        eager_opt, opt_ = ember.optim.SGD(eager_model.parameters(), lr=0.1, momentum=0.9), opt
+        losses = [compiled(model, x, y).item() for _ in range(6)]
+        opt = eager_opt
+        want = [step(eager_model, x, y).item() for _ in range(6)]
+        opt = opt_
+        assert losses == want
+        assert len(walks) <= 3  # (the first calls: grads and momentum buffers appear)
+        before = len(walks)
+        compiled(model, ember.randn(5, 4), ember.randn(5, 2))  # (a new argument shape)
+        assert len(walks) == before + 1
+        compiled(nn.Linear(4, 2), x, y)  # (another model)
+        assert len(walks) == before + 2
+    compilers = [name for name, b in backends.installed().items()
+                 if b.status == backends.AVAILABLE and b.compiler is not None]
+    if compilers:
+        model.to(backend=compilers[0])
+        x, y = x.to(backend=compilers[0]), y.to(backend=compilers[0])
+        opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(3):
+            compiled(model, x, y)
+        assert compiled.compiled_variants >= 1
