@@ -64,15 +64,14 @@ CURVE_COLUMNS = ("pytorch", "jax.jit", "ember/numpy")
 TIMER = timeit.default_timer
 
 
-def _median_time(fn, number, repeat):
-    """Median seconds per call of `fn`; `number` calls per timing (None: enough for ~20 ms)."""
-    fn()  # warm up (and compile, for jax.jit)
+def _calls_per_timing(fn, number):
+    """Warm `fn` up (and compile it, for jax.jit); `number`, or enough calls for ~20 ms."""
+    fn()
     fn()
     if number is None:
         once = timeit.timeit(fn, number=1, timer=TIMER)
         number = max(1, min(200, int(0.02 / builtins_max(once, 1e-7))))
-    return statistics.median(timeit.repeat(fn, number=number, repeat=repeat,
-                                           timer=TIMER)) / number
+    return number
 
 
 def _libraries(only_backends=None):
@@ -102,20 +101,60 @@ def _libraries(only_backends=None):
     return libs
 
 
-def _cell(column, lib, make, number, repeat):
-    """The median time of one workload on one library, None where it has no version, or the
-    error it raised (a missing op on some backend must not stop the run)."""
+def _compiled_column(column):
+    return column == "jax.jit" or column.endswith(" compiled")
+
+
+def _groups(libs):
+    """The libraries in timing groups: each on its own (others' allocations between its timings
+    would disturb its heap, which no real program does), except the compiled programs (jax.jit
+    and ember's compiled columns, compared as a ratio), which take turns, one timing each per
+    round, so that a busy spell of a shared machine falls on both rather than on one of them."""
+    compiled = [lib for lib in libs if _compiled_column(lib[0])]
+    groups = []
+    for lib in libs:
+        if not _compiled_column(lib[0]):
+            groups.append([lib])
+        elif lib is compiled[0]:
+            groups.append(compiled)
+    return groups
+
+
+def _cells(group, make, number, repeat):
+    """{column: median seconds per call} of one workload on each library of `group` (see
+    _groups), None where a library has no version, or the error it raised (a missing op on some
+    backend must not stop the run)."""
+    import contextlib
+
     import ember
 
-    try:
-        if column.startswith("ember/"):
-            with ember.default_backend(lib):
-                fn = make(W.Compiled(ember) if column.endswith(" compiled") else ember)
-                return None if fn is None else _median_time(fn, number, repeat)
-        fn = make(lib)
-        return None if fn is None else _median_time(fn, number, repeat)
-    except Exception as exc:  # noqa: BLE001 - reported in the table
-        return f"{type(exc).__name__}: {exc}"
+    def context(column, lib):
+        return ember.default_backend(lib) if column.startswith("ember/") else \
+            contextlib.nullcontext()
+
+    cells, timed = {}, []
+    for column, lib in group:
+        try:
+            with context(column, lib):
+                if column.startswith("ember/"):
+                    fn = make(W.Compiled(ember) if column.endswith(" compiled") else ember)
+                else:
+                    fn = make(lib)
+                cells[column] = None if fn is None else []
+                if fn is not None:
+                    timed.append((column, lib, fn, _calls_per_timing(fn, number)))
+        except Exception as exc:  # noqa: BLE001 - reported in the table
+            cells[column] = f"{type(exc).__name__}: {exc}"
+    for _ in range(repeat):
+        for column, lib, fn, calls in timed:
+            if isinstance(cells[column], str):
+                continue
+            try:
+                with context(column, lib):
+                    cells[column].append(timeit.timeit(fn, number=calls, timer=TIMER) / calls)
+            except Exception as exc:  # noqa: BLE001
+                cells[column] = f"{type(exc).__name__}: {exc}"
+    return {c: statistics.median(v) if isinstance(v, list) else v for c, v in cells.items()}
 
 
 def _import_time(module):
@@ -161,14 +200,16 @@ def curves(repeat, quick=False, backends=None):
     for key, title, _, xs, quick_xs, make in CURVES:
         xs = quick_xs if quick else xs
         out[key] = {"x": list(xs), "columns": {}}
-        for column, lib in libs:
-            times = []
+        for group in _groups(libs):
             for x in xs:
-                value = _cell(column, lib, lambda lib_, x=x: make(lib_, x), None, repeat)
-                times.append(value if isinstance(value, float) else None)
-                print(f"  {title[:40]:<40} {x:>5} {column:<14} {_fmt(value, 1e3):>10} ms",
-                      file=sys.stderr)
-            out[key]["columns"][column] = times
+                cells = _cells(group, lambda lib_, x=x: make(lib_, x), None, repeat)
+                for column, value in cells.items():
+                    out[key]["columns"].setdefault(column, []).append(
+                        value if isinstance(value, float) else None)
+                    print(f"  {title[:40]:<40} {x:>5} {column:<14} {_fmt(value, 1e3):>10} ms",
+                          file=sys.stderr)
+        out[key]["columns"] = {c: out[key]["columns"][c] for c, _ in libs
+                               if c in out[key]["columns"]}
     return out
 
 
@@ -228,12 +269,14 @@ def run(repeat, only=None, backends=None):
         if only and key not in only:
             continue
         cells = {}
-        for column, lib in libs:
-            value = _cell(column, lib, make, number, repeat)
-            if isinstance(value, str):
-                errors.append(f"{label} on {column}: {value}")
-            cells[column] = value
-            print(f"  {label:<46} {column:<14} {_fmt(value, scale):>10} {unit}", file=sys.stderr)
+        for group in _groups(libs):
+            for column, value in _cells(group, make, number, repeat).items():
+                if isinstance(value, str):
+                    errors.append(f"{label} on {column}: {value}")
+                cells[column] = value
+                print(f"  {label:<46} {column:<14} {_fmt(value, scale):>10} {unit}",
+                      file=sys.stderr)
+        cells = {c: cells[c] for c, _ in libs}  # (the table's order)
         results.append({"key": key, "label": label, "unit": unit, "scale": scale,
                         "cells": cells, "target": target})
     if not only or "matmul" in only:  # matmul as throughput, against raw NumPy
