@@ -110,7 +110,10 @@ def ember_backend_compiler():
       autograd included, on them) and compiles it; later calls with arrays of the same shapes
       and dtypes should run the compiled program without running `fn` again (calling `fn`
       each time is correct too, only slower). With `donate`, the
-      program may reuse the buffers of `state` for its results (ember drops the old arrays).
+      program may reuse the buffers of `state` for its results (ember drops the old arrays);
+      the results begin with the state's new arrays in the order of `state`, so pairing donated
+      buffers with results of the same shape and dtype in order (as ``jax.jit`` does) writes
+      each array's new value over its own buffer.
       Optionally the callable has a ``lean`` attribute, set after its first call, through which
       ember's repeat calls skip what the program leaves alone: ``(call, donate_at, input_at,
       out_src)``, where, with ``full = state + inputs``, ``call(tuple(full[j] for j in
