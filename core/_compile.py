@@ -153,7 +153,7 @@ class CompiledFunction:
                     return out
                 self._fast = self._pure = None
             eager = self._eager
-            if eager is not None:  # the same state, on a backend without a compiler
+            if eager is not None:  # the same state and guards as a walk that chose eager
                 if eager.holds(args, kwargs):
                     return self._fn(*args, **kwargs)
                 self._eager = None
@@ -191,7 +191,9 @@ class CompiledFunction:
                 return self._graph_break(brk, args, kwargs)
             self._programs[key] = program  # (not after the user's own error: it traces again)
             return out
-        if program is _EAGER:
+        if program is _EAGER:  # (a graph break): eager while the guards stay the same
+            if found.tensors:
+                self._eager = _Eager.make(fp, found, be, args, kwargs)
             return self._fn(*args, **kwargs)
         grads = [t._grad for t in found.tensors]
         out = program.run(found, donated, inputs)

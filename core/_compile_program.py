@@ -495,32 +495,38 @@ def _match_args(args, kwargs, kinds, names, be, found_ids, state_ids):
 
 
 class _Eager:
-    """A function whose state the last walk found on a backend without a compiler: while a walk
-    would find the same state (the fingerprint holds, the arguments are of the same kinds) and
-    it is all still on that backend, a call runs the function at once, without walking."""
+    """A function the last walk decided to run eagerly: its state is on a backend without a
+    compiler, or its program for that walk's guards broke the graph. While a walk would find
+    the same state with the same guards (the fingerprint holds, the arguments are of the same
+    kinds, grad mode and each state tensor's backend, shape, dtype and flags are the same), a
+    call runs the function at once, without walking."""
 
-    __slots__ = ("fp", "tensors", "be", "kinds", "names", "found_ids", "state_ids")
+    __slots__ = ("fp", "metas", "be", "grad_mode", "kinds", "names", "found_ids", "state_ids")
 
     @classmethod
     def make(cls, fp, found, be, args, kwargs):
-        """An _Eager after a walk that found `be` (no compiler), or None where the walk read
+        """An _Eager after a walk that found state on `be` alone, or None where the walk read
         something the fingerprint cannot check or the arguments are nested."""
         kinds = _arg_kinds(args + tuple(kwargs.values()), found.ids)
         if kinds is None or not fp.ok:
             return None
         self = cls()
         self.fp, self.be, self.kinds, self.names = fp, be, kinds, tuple(kwargs)
-        self.tensors = list(found.tensors)
+        self.grad_mode = grad_mode.enabled
+        self.metas = [(t, t._data.shape, t._dtype, t._rg, t.grad_fn is None, t._grad is None)
+                      for t in found.tensors]
         self.found_ids = dict(found.ids)
         self.state_ids = {id(t._data) for t in found.tensors}
         return self
 
     def holds(self, args, kwargs):
-        if not self.fp.matches():
+        if grad_mode.enabled is not self.grad_mode or not self.fp.matches():
             return False
         be = self.be
-        for t in self.tensors:
-            if t._backend is not be:
+        for t, shape, dtype, rg, leaf, no_grad in self.metas:
+            if (t._backend is not be or t._dtype is not dtype or t._rg is not rg
+                    or (t.grad_fn is None) is not leaf or (t._grad is None) is not no_grad
+                    or t._data.shape != shape):
                 return False
         return _match_args(args, kwargs, self.kinds, self.names, be, self.found_ids,
                            self.state_ids) is not None

@@ -786,3 +786,51 @@ def test_on_a_backend_without_a_compiler_repeat_calls_skip_the_walk(monkeypatch)
         for _ in range(3):
             compiled(model, x, y)
         assert compiled.compiled_variants >= 1
+
+
+def test_a_graph_broken_step_runs_eagerly_without_walking_again(compiler_backend, monkeypatch):
+    """After a graph break the step runs eagerly; repeat calls under the same guards skip the
+    state walk, and a change of guards (eval mode here) walks again."""
+    from ember import _compile
+
+    walks = []
+    walk = _compile._walk
+
+    def counted(roots, *a, **k):  # (the step's walks, not its optimizer's fused update's)
+        if getattr(roots[0], "__name__", None) != "_update_all":
+            walks.append(1)
+        return walk(roots, *a, **k)
+
+    monkeypatch.setattr(_compile, "_walk", counted)
+
+    def make():
+        ember.manual_seed(7)
+        model = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.0))
+        return model, ember.optim.SGD(model.parameters(), lr=0.1)
+
+    def make_step(model, opt):
+        def step(x):
+            opt.zero_grad()
+            loss = model(x).pow(2).mean()
+            if loss.item() < 0:  # (a host sync: the graph breaks)
+                raise AssertionError
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+
+    x = ember.randn(5, 4)
+    twin, twin_opt = make()
+    twin_step = make_step(twin, twin_opt)
+    want = [twin_step(x).item() for _ in range(6)]
+    assert len(walks) == 0
+    model, opt = make()
+    compiled = ember.compile(make_step(model, opt))
+    with pytest.warns(GraphBreakWarning):
+        losses = [compiled(x).item() for _ in range(6)]
+    assert losses == want and len(set(losses)) == 6  # (eager steps, each one taken)
+    assert len(walks) <= 4  # (the first calls: grads appear, the guards settle)
+    before = len(walks)
+    model.eval()
+    compiled(x)
+    assert len(walks) == before + 1
