@@ -4,8 +4,10 @@ and writing at an index:
 - arrays are immutable: ``setitem`` and ``index_put`` return a new array made with
   ``a.at[index]``, and ember rebinds the tensor to it;
 - JAX clamps (gather) or drops (scatter) out-of-range integer array indices, so they are checked
-  and raise IndexError, as in NumPy; inside a trace (``ember.compile``) the check would need a
-  value on the host, so there, as under ``jax.jit``, it is not made;
+  on the host before the program runs and raise IndexError, as in NumPy (reading an index made
+  on the host costs nothing; waiting for a check inside the program would stop at every read);
+  inside a trace (``ember.compile``) the check would need a value on the host, so there, as
+  under ``jax.jit``, it is not made;
 - each runs as a jitted function, one per index structure: JAX's eager indexing builds its work
   op by op and takes tens to hundreds of microseconds a call. Ints and index arrays are traced
   arguments, slices are part of the structure (as they are of JAX's own slice ops). A bool mask
@@ -27,43 +29,31 @@ def make(jnp):
 
     tracer = jax.core.Tracer
 
-    def _rebuild(a, static, dynamic):
-        """Inside a jitted function: the index for `a`, and whether an index array is out of
-        range (JAX would clamp it when reading and drop it when writing)."""
+    def _rebuild(static, dynamic):
+        """Inside a jitted function: the index for `a` (the caller checked its index arrays'
+        range on the host: JAX would clamp them when reading and drop them when writing)."""
         parts = iter(dynamic)
-        covered = a.ndim - sum(_static_consumed(s) for s in static if s is not Ellipsis)
-        index, bad, dim = [], False, 0
+        index = []
         for s in static:
-            if s is Ellipsis:
-                index.append(s)
-                dim += covered
-            elif s == _ARRAY:
-                item = next(parts).astype(jnp.int64)  # int8 indices cannot address dims > 127
-                size = a.shape[dim]
-                bad = bad | jnp.any((item >= size) | (item < -size))
-                index.append(item)
-                dim += 1
+            if s == _ARRAY:  # (int8 indices cannot address dims > 127)
+                index.append(next(parts).astype(jnp.int64))
             elif s == _INT:
                 index.append(next(parts))
-                dim += 1
             elif type(s) is tuple and s[0] == "mask":
                 index.extend(next(parts) for _ in range(s[1]))
-                dim += s[1]
             elif type(s) is tuple:
                 index.append(slice(*s[1:]))
-                dim += 1
             else:
-                index.append(s)  # None, True, False
-        return tuple(index), bad
+                index.append(s)  # Ellipsis, None, True, False
+        return tuple(index)
 
     @functools.partial(jax.jit, static_argnums=(2,))
     def _gather(a, dynamic, static):
-        index, bad = _rebuild(a, static, dynamic)
-        return a[index], bad
+        return a[_rebuild(static, dynamic)]
 
     @functools.partial(jax.jit, static_argnums=(3, 4))
     def _scatter(a, dynamic, values, static, how):
-        index, bad = _rebuild(a, static, dynamic)
+        index = _rebuild(static, dynamic)
         values = jnp.asarray(values).astype(a.dtype)  # a Python 2.7 into ints is 2, as in NumPy
         if values.ndim and values.shape[0] == 1:
             target = a[index].ndim  # NumPy drops extra leading 1-dims; JAX's scatter refuses them
@@ -72,21 +62,21 @@ def make(jnp):
         ref = a.at[index]
         out = ref.set(values) if how == "set" else ref.add(values) if how == "add" else \
             ref.max(values)
-        return out, bad
+        return out
 
     def getitem(a, index):
         static, dynamic = split_index(a.shape, index)
-        out, bad = _gather(a, dynamic, static)
-        if _ARRAY in static and not isinstance(bad, tracer) and bool(bad):
-            raise_out_of_range(a.shape, index)
-        return out
+        if _ARRAY in static and not any(isinstance(p, tracer) for p in dynamic):
+            # checked on the host before the gather: reading an index made on the host costs
+            # nothing, where waiting for the gather's own check would stop at every read
+            check_range(a.shape, index)
+        return _gather(a, dynamic, static)
 
     def _put(a, index, values, how):
         static, dynamic = split_index(a.shape, index)
-        out, bad = _scatter(a, dynamic, values, static, how)
-        if _ARRAY in static and not isinstance(bad, tracer) and bool(bad):
-            raise_out_of_range(a.shape, index)
-        return out
+        if _ARRAY in static and not any(isinstance(p, tracer) for p in dynamic):
+            check_range(a.shape, index)  # (on the host, as in getitem)
+        return _scatter(a, dynamic, values, static, how)
 
     def index_put(a, index, values, accumulate):
         if not accumulate:
@@ -101,13 +91,6 @@ def make(jnp):
 
 
 _ARRAY, _INT = ("array",), ("int",)  # index structure tags for the traced parts
-
-
-def _static_consumed(s):
-    """How many dims of the indexed array a structure entry uses up."""
-    if s is None or s is Ellipsis or isinstance(s, bool):
-        return 0
-    return s[1] if s[0] == "mask" else 1
 
 
 def split_index(shape, index):
@@ -159,9 +142,9 @@ def _consumed(item):
     return 1
 
 
-def raise_out_of_range(shape, index):
-    """Raise NumPy's and PyTorch's IndexError for the first out-of-range integer array index
-    (called once the jitted check has found one)."""
+def check_range(shape, index):
+    """NumPy's and PyTorch's IndexError for the first out-of-range integer array index in
+    `index`, read on the host; nothing where all are in range."""
     covered = len(shape) - sum(_consumed(i) for i in index if i is not Ellipsis)
     dim = 0
     for item in index:
@@ -176,4 +159,3 @@ def raise_out_of_range(shape, index):
                 raise IndexError(f"index {bad[0]} is out of bounds for dimension {dim} with size "
                                  f"{size}")
         dim += _consumed(item)
-    raise IndexError(f"an index is out of range for a tensor of shape {list(shape)}")
