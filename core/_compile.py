@@ -126,7 +126,8 @@ class CompiledFunction:
         self._quiet = quiet
         self._fast = None  # a _Fast for repeated calls of the last program run, or None
         self._pure = None  # its lock-free call, where its program writes nothing back
-        self._eager = None  # an _Eager while the state is on a backend without a compiler
+        # an _Eager while a walk would again choose eager (no compiler, or a graph break)
+        self._eager = None
         self._lock = threading.RLock()
 
     @property

@@ -27,7 +27,7 @@ import gc
 
 from . import views as _views
 from . import dtypes as _dt
-from ._compile_state import _MISSING, _SCALARS, _flatten, _unflatten
+from ._compile_state import _MISSING, _SCALARS, _flatten, _meta, _unflatten
 from .autograd.graph import grad_mode
 from .tensor import Tensor, _wrap
 
@@ -513,8 +513,7 @@ class _Eager:
         self = cls()
         self.fp, self.be, self.kinds, self.names = fp, be, kinds, tuple(kwargs)
         self.grad_mode = grad_mode.enabled
-        self.metas = [(t, t._data.shape, t._dtype, t._rg, t.grad_fn is None, t._grad is None)
-                      for t in found.tensors]
+        self.metas = [(t, _meta(t)) for t in found.tensors]
         self.found_ids = dict(found.ids)
         self.state_ids = {id(t._data) for t in found.tensors}
         return self
@@ -523,10 +522,8 @@ class _Eager:
         if grad_mode.enabled is not self.grad_mode or not self.fp.matches():
             return False
         be = self.be
-        for t, shape, dtype, rg, leaf, no_grad in self.metas:
-            if (t._backend is not be or t._dtype is not dtype or t._rg is not rg
-                    or (t.grad_fn is None) is not leaf or (t._grad is None) is not no_grad
-                    or t._data.shape != shape):
+        for t, meta in self.metas:  # (what the guard key holds of each: see _Found.key)
+            if t._backend is not be or _meta(t) != meta:
                 return False
         return _match_args(args, kwargs, self.kinds, self.names, be, self.found_ids,
                            self.state_ids) is not None

@@ -125,11 +125,17 @@ class _Found:
 
     def key(self):
         grads = self.grads
-        metas = tuple((None if i in grads else id(t), t._data.shape, t._dtype, t._rg,
-                       t.grad_fn is None, t._grad is None) for i, t in enumerate(self.tensors))
+        metas = tuple((None if i in grads else id(t),) + _meta(t)
+                      for i, t in enumerate(self.tensors))
         args = tuple((t._data.shape, t._dtype, t._rg) for t in self.arg_tensors)
         return (grad_mode.enabled, metas, args, tuple(self.args_key), tuple(self.guards),
                 tuple(type(d[k]) for d, k in self.numbers))
+
+
+def _meta(t):
+    """What of a state tensor the guards read: shape, dtype, requires_grad, whether it is a leaf
+    and whether it has a grad."""
+    return (t._data.shape, t._dtype, t._rg, t.grad_fn is None, t._grad is None)
 
 
 # over 80 lines on purpose: one traversal with a visitor per kind of object it meets (modules,

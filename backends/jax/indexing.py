@@ -30,8 +30,9 @@ def make(jnp):
     tracer = jax.core.Tracer
 
     def _rebuild(static, dynamic):
-        """Inside a jitted function: the index for `a` (the caller checked its index arrays'
-        range on the host: JAX would clamp them when reading and drop them when writing)."""
+        """Inside a jitted function: the index that `static` and `dynamic` describe (the
+        caller checked its arrays' range on the host: JAX would clamp them when reading and
+        drop them when writing)."""
         parts = iter(dynamic)
         index = []
         for s in static:
